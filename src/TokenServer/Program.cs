@@ -1,1 +1,6 @@
-var builder = WebApplication.CreateBuilder(args); var app = builder.Build(); app.Run();
+var builder = WebApplication.CreateBuilder(args);
+builder.AddTokenServer();
+
+var app = builder.Build();
+app.MapTokenServer();
+app.Run();

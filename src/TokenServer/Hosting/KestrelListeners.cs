@@ -1,0 +1,63 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+
+namespace TokenCenter.Server.Hosting;
+
+/// <summary>Binds the gRPC and web listeners on Kestrel from <see cref="ListenerOptions"/>.</summary>
+internal static class KestrelListeners
+{
+    public static void Configure(KestrelServerOptions kestrel, ListenerOptions options)
+    {
+        Bind(kestrel, "Listeners:Grpc", options.Grpc, HttpProtocols.Http2, options);
+        Bind(kestrel, "Listeners:Web", options.Web, HttpProtocols.Http1AndHttp2, options);
+    }
+
+    private static void Bind(KestrelServerOptions kestrel, string key, string url, HttpProtocols protocols, ListenerOptions options)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/")
+        {
+            throw new InvalidOperationException($"{key} '{url}' is not a valid listener address: expected http://host:port or https://host:port.");
+        }
+
+        var tls = uri.Scheme == "https";
+        if (tls && string.IsNullOrEmpty(options.CertificatePath))
+        {
+            throw new InvalidOperationException($"{key} uses https but Listeners:CertificatePath is not set.");
+        }
+
+        void Configure(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen)
+        {
+            // With TLS, ALPN lets one port serve HTTP/1.1 and HTTP/2.
+            listen.Protocols = tls ? HttpProtocols.Http1AndHttp2 : protocols;
+            if (tls)
+            {
+                var certificate = X509CertificateLoader.LoadPkcs12FromFile(options.CertificatePath!, options.CertificatePassword);
+                listen.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = certificate,
+                    ClientCertificateMode = options.RequireClientCertificate ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.NoCertificate,
+                });
+            }
+        }
+
+        var host = uri.Host;
+        if (host is "*" or "+" or "0.0.0.0" or "[::]")
+        {
+            kestrel.ListenAnyIP(uri.Port, Configure);
+        }
+        else if (host == "localhost")
+        {
+            kestrel.ListenLocalhost(uri.Port, Configure);
+        }
+        else if (IPAddress.TryParse(host.Trim('[', ']'), out var ip))
+        {
+            kestrel.Listen(ip, uri.Port, Configure);
+        }
+        else
+        {
+            throw new InvalidOperationException($"{key} host '{host}' must be an IP address, localhost or 0.0.0.0.");
+        }
+    }
+}

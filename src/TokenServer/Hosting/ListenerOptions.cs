@@ -1,0 +1,24 @@
+namespace TokenCenter.Server.Hosting;
+
+/// <summary>
+/// The two listeners (section <c>Listeners</c>). gRPC runs on HTTP/2 only (h2c, or TLS with ALPN);
+/// the web faces (health, metrics, status page, WeChat-compatible endpoints, callbacks) on
+/// HTTP/1.1 + HTTP/2, because browsers, scrapers and WeChat's callbacks speak HTTP/1.1.
+/// </summary>
+public sealed class ListenerOptions
+{
+    /// <summary>gRPC listener. Default <c>http://0.0.0.0:5001</c> (Development: 127.0.0.1).</summary>
+    public string Grpc { get; set; } = "http://0.0.0.0:5001";
+
+    /// <summary>Web listener. Default <c>http://0.0.0.0:5000</c> (Development: 127.0.0.1).</summary>
+    public string Web { get; set; } = "http://0.0.0.0:5000";
+
+    /// <summary>PFX certificate for https:// listeners (path; mount it from a secret).</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>Password of <see cref="CertificatePath"/>, if any.</summary>
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>Whether https:// listeners ask for (and then require) a client certificate (mTLS).</summary>
+    public bool RequireClientCertificate { get; set; }
+}

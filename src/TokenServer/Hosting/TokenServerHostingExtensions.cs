@@ -1,0 +1,93 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using TokenCenter.Protocol;
+using TokenCenter.Server;
+using TokenCenter.Server.Grpc;
+using TokenCenter.Server.Hosting;
+using TokenCenter.Server.Services;
+using WeChatSimulator;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Composition of the TokenCenter server: services, listeners and endpoints.</summary>
+public static class TokenServerHostingExtensions
+{
+    /// <summary>Path under which the embedded WeChat simulator is served on the web listener.</summary>
+    public const string SimulatorPrefix = "/_simulator";
+
+    /// <summary>
+    /// Registers everything the server needs from configuration: listeners, the wire layer, the
+    /// token engine (in-memory store, or Redis when <c>Redis:Configuration</c> is set), health
+    /// checks, and — when <c>Simulator:Enabled</c> (default: in Development) — the embedded WeChat
+    /// simulator as the upstream.
+    /// </summary>
+    public static WebApplicationBuilder AddTokenServer(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var configuration = builder.Configuration;
+        var listeners = configuration.GetSection("Listeners").Get<ListenerOptions>() ?? new ListenerOptions();
+        builder.Services.AddSingleton(Options.Create(listeners));
+        builder.WebHost.ConfigureKestrel(k => KestrelListeners.Configure(k, listeners));
+
+        var simulatorEnabled = configuration.GetValue("Simulator:Enabled", builder.Environment.IsDevelopment());
+        if (simulatorEnabled)
+        {
+            // The upstream is this process's own web listener, where the simulator is mapped.
+            var web = new Uri(listeners.Web);
+            var host = web.Host is "0.0.0.0" or "[::]" or "*" ? "127.0.0.1" : web.Host;
+            configuration["TokenCenter:Upstream:BaseUrl"] = $"{web.Scheme}://{host}:{web.Port}{SimulatorPrefix}/";
+            builder.Services.AddWeChatSimulator(o =>
+            {
+                foreach (var app in configuration.GetSection("TokenCenter:Apps").GetChildren())
+                {
+                    var appId = app["AppId"];
+                    var secret = app["Secret"];
+                    if (!string.IsNullOrEmpty(appId) && !string.IsNullOrEmpty(secret))
+                    {
+                        o.Apps.Add(new SimulatedApp(appId, secret));
+                    }
+                }
+            });
+        }
+
+        builder.Services.Configure<StartupBanner.Settings>(s => s.SimulatorEnabled = simulatorEnabled);
+        builder.Services.AddGrpcWireServer();
+        builder.Services.Configure<TokenCenter.Protocol.Server.GrpcServerOptions>(configuration.GetSection("Grpc"));
+        builder.Services.AddTokenEngine(configuration);
+        builder.Services.AddSingleton<HealthService>();
+        builder.Services.AddHealthChecks();
+        builder.Services.AddHostedService<StartupBanner>();
+        return builder;
+    }
+
+    /// <summary>Maps the gRPC services, health endpoints and (if enabled) the simulator.</summary>
+    public static WebApplication MapTokenServer(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var tokens = app.Services.GetRequiredService<TokenCenterService>();
+        app.MapGrpcService()
+            .Unary(TokenCenterMethods.GetToken, tokens.GetToken)
+            .Unary(TokenCenterMethods.ForceRefresh, tokens.ForceRefresh)
+            .ServerStreaming(TokenCenterMethods.WatchTokens, tokens.WatchTokens)
+            .Unary(TokenCenterMethods.GetStatus, tokens.GetStatus);
+        var health = app.Services.GetRequiredService<HealthService>();
+        app.MapGrpcService()
+            .Unary(HealthMethods.Check, health.Check)
+            .ServerStreaming(HealthMethods.Watch, health.Watch);
+        app.MapGrpcUnimplemented();
+
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = r => r.Tags.Contains(HealthTags.Ready),
+            ResponseWriter = ReadinessResponseWriter.WriteAsync,
+        });
+
+        if (app.Services.GetService<WeChatSim>() is not null)
+        {
+            app.MapGroup(SimulatorPrefix).MapWeChatSimulator();
+        }
+
+        return app;
+    }
+}
