@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace WeChatSimulator.Internal;
 
@@ -41,6 +42,7 @@ internal static class ControlEndpoints
     public static Task ResetCountersAsync(HttpContext context)
     {
         Sim(context).ResetCounters();
+        SimulatorLog.CountersReset(Logger(context));
         return Ok(context);
     }
 
@@ -98,12 +100,15 @@ internal static class ControlEndpoints
             return;
         }
 
+        SimulatorLog.FaultsChanged(Logger(context), faults.Latency, faults.BusyShare, faults.RejectIp, faults.QuotaExhaustedSnapshot().Length, faults.AppErrors.Count);
         await GetFaultsAsync(context);
     }
 
     public static Task ClearFaultsAsync(HttpContext context)
     {
-        Sim(context).Faults.Clear();
+        var faults = Sim(context).Faults;
+        faults.Clear();
+        SimulatorLog.FaultsChanged(Logger(context), faults.Latency, faults.BusyShare, faults.RejectIp, 0, 0);
         return Ok(context);
     }
 
@@ -126,7 +131,9 @@ internal static class ControlEndpoints
             return BadRequest(context, "seconds must be a non-negative number");
         }
 
-        clock.Advance(TimeSpan.FromSeconds(seconds));
+        var delta = TimeSpan.FromSeconds(seconds);
+        clock.Advance(delta);
+        SimulatorLog.ClockAdvanced(Logger(context), delta, clock.GetUtcNow());
         return WriteTime(context, sim);
     }
 
@@ -162,10 +169,14 @@ internal static class ControlEndpoints
 
         var isTest = root!.Value.TryGetProperty("is_test_account", out var t) && t.ValueKind == JsonValueKind.True;
         Sim(context).AddApp(new SimulatedApp(appId, secret, isTest));
+        SimulatorLog.AppAdded(Logger(context), appId, isTest);
         await Ok(context);
     }
 
     private static WeChatSim Sim(HttpContext context) => context.RequestServices.GetRequiredService<WeChatSim>();
+
+    private static ILogger Logger(HttpContext context) =>
+        context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(SimulatorLog.Category);
 
     private static Task WriteTime(HttpContext context, WeChatSim sim) =>
         WeChatJson.WriteAsync(context, w =>
