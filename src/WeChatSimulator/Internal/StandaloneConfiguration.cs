@@ -1,0 +1,40 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace WeChatSimulator.Internal;
+
+/// <summary>
+/// Configuration of the standalone process, section <c>Simulator</c>: the <see cref="SimulatorOptions"/>
+/// properties (e.g. <c>Simulator:DailyQuota</c>, <c>Simulator:TokenLifetime=00:10:00</c>),
+/// <c>Simulator:Apps:N:AppId</c> / <c>:Secret</c> / <c>:IsTestAccount</c>, and <c>Simulator:ManualClock=true</c>
+/// to run on a <see cref="ManualClock"/> (starting at the current time) moved by <c>POST /_sim/advance</c>.
+/// Without configured apps the demo app <see cref="DemoAppId"/> is served.
+/// </summary>
+internal static class StandaloneConfiguration
+{
+    public const string DemoAppId = "wx0000000000000001";
+    public const string DemoSecret = "demo-secret-0000000000000000000001";
+
+    public static void Apply(WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection("Simulator");
+        if (section.GetValue<bool>("ManualClock"))
+        {
+            builder.Services.TryAddSingleton<TimeProvider>(new ManualClock(TimeProvider.System.GetUtcNow()));
+        }
+
+        builder.Services.AddWeChatSimulator(options =>
+        {
+            section.Bind(options, binder => binder.ErrorOnUnknownConfiguration = false);
+            options.Apps.Clear();
+            foreach (var app in section.GetSection("Apps").GetChildren())
+            {
+                options.Apps.Add(new SimulatedApp(app["AppId"] ?? string.Empty, app["Secret"] ?? string.Empty, app.GetValue<bool>("IsTestAccount")));
+            }
+
+            if (options.Apps.Count == 0)
+            {
+                options.Apps.Add(new SimulatedApp(DemoAppId, DemoSecret));
+            }
+        });
+    }
+}
