@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using TokenCenter.Server.Engine;
+using TokenCenter.Server.Options;
+using TokenCenter.Server.Services;
+using TokenCenter.Server.Upstream;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the token engine.</summary>
+public static class TokenEngineServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the token engine: <see cref="TokenCenterOptions"/> bound from the <c>TokenCenter</c> section of
+    /// <paramref name="configuration"/> and validated at start; <see cref="TimeProvider.System"/>, the
+    /// in-memory store and the in-process lock unless registered before (e.g. Redis); the WeChat HTTP
+    /// client with its resilience pipeline; <see cref="TokenEngine"/>, the proactive refresher (hosted
+    /// service) and <see cref="TokenCenterService"/>.
+    /// </summary>
+    public static IServiceCollection AddTokenEngine(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptions<TokenCenterOptions>()
+            .Bind(configuration.GetSection(TokenCenterOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TokenCenterOptions>, TokenCenterOptionsValidator>());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ITokenStore, InMemoryTokenStore>();
+        services.TryAddSingleton<IDistributedLock, InProcessLock>();
+
+        services.AddHttpClient(WeChatTokenClient.HttpClientName, (sp, http) =>
+            {
+                var upstream = sp.GetRequiredService<IOptions<TokenCenterOptions>>().Value.Upstream;
+                var baseUrl = upstream.BaseUrl.ToString();
+                http.BaseAddress = new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/");
+                http.Timeout = upstream.Timeout + TimeSpan.FromSeconds(5); // backstop; the pipeline times attempts out
+            })
+            .RemoveAllLoggers(); // the default loggers would log request URLs (the classic grant's carries the secret)
+        services.TryAddSingleton<UpstreamCallCounter>();
+        services.TryAddSingleton<IWeChatTokenClient>(sp => new WeChatTokenClient(
+            sp.GetRequiredService<IHttpClientFactory>(),
+            WeChatResilience.Build(sp.GetRequiredService<IOptions<TokenCenterOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WeChatTokenClient>>()),
+            sp.GetRequiredService<UpstreamCallCounter>(),
+            sp.GetRequiredService<ILogger<WeChatTokenClient>>()));
+
+        services.TryAddSingleton<AppCatalog>();
+        services.TryAddSingleton<QuotaGuard>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITokenSource, AccessTokenSource>());
+        services.TryAddSingleton(sp => new TokenEngine(
+            sp.GetServices<ITokenSource>(),
+            sp.GetRequiredService<ITokenStore>(),
+            sp.GetRequiredService<IDistributedLock>(),
+            sp.GetRequiredService<QuotaGuard>(),
+            sp.GetRequiredService<UpstreamCallCounter>(),
+            sp.GetRequiredService<IOptions<TokenCenterOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<TokenEngine>>()));
+        services.AddHostedService<TokenRefresher>();
+        services.TryAddSingleton<TokenCenterService>();
+        return services;
+    }
+}

@@ -1,0 +1,104 @@
+namespace TokenCenter.Server.Engine;
+
+/// <summary>
+/// The embedded lock for a single replica: one holder per key, with a lease measured on the
+/// <see cref="TimeProvider"/> (a holder that outlives its lease loses the lock to the next taker).
+/// </summary>
+internal sealed class InProcessLock(TimeProvider time) : IDistributedLock
+{
+    private readonly TimeProvider _time = time;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<TokenSlotKey, Holder> _held = [];
+
+    /// <inheritdoc />
+    public async Task<ILockLease?> TryAcquireAsync(TokenSlotKey key, TimeSpan lease, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        var giveUpAt = _time.GetUtcNow() + wait;
+        while (true)
+        {
+            Task released;
+            TimeSpan sleep;
+            lock (_gate)
+            {
+                var now = _time.GetUtcNow();
+                if (!_held.TryGetValue(key, out var holder) || holder.ExpiresAt <= now)
+                {
+                    holder?.Released.TrySetResult();
+                    var mine = new Holder(now + lease);
+                    _held[key] = mine;
+                    return new Lease(this, key, mine);
+                }
+
+                if (now >= giveUpAt)
+                {
+                    return null;
+                }
+
+                released = holder.Released.Task;
+                sleep = Min(giveUpAt - now, holder.ExpiresAt - now);
+            }
+
+            try
+            {
+                await released.WaitAsync(sleep, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Lease lapsed or our wait ended: look again.
+            }
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private sealed class Holder(DateTimeOffset expiresAt)
+    {
+        public DateTimeOffset ExpiresAt { get; set; } = expiresAt;
+
+        public TaskCompletionSource Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class Lease(InProcessLock owner, TokenSlotKey key, Holder holder) : ILockLease
+    {
+        public TokenSlotKey Key => key;
+
+        public TimeSpan RemainingValidity
+        {
+            get
+            {
+                var left = holder.ExpiresAt - owner._time.GetUtcNow();
+                return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+            }
+        }
+
+        public Task<bool> ExtendAsync(TimeSpan lease, CancellationToken cancellationToken)
+        {
+            lock (owner._gate)
+            {
+                var now = owner._time.GetUtcNow();
+                if (!owner._held.TryGetValue(key, out var current) || !ReferenceEquals(current, holder) || holder.ExpiresAt <= now)
+                {
+                    return Task.FromResult(false);
+                }
+
+                holder.ExpiresAt = now + lease;
+                return Task.FromResult(true);
+            }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            lock (owner._gate)
+            {
+                if (owner._held.TryGetValue(key, out var current) && ReferenceEquals(current, holder))
+                {
+                    owner._held.Remove(key);
+                }
+            }
+
+            holder.Released.TrySetResult();
+            return ValueTask.CompletedTask;
+        }
+    }
+}

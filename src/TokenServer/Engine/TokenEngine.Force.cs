@@ -1,0 +1,56 @@
+namespace TokenCenter.Server.Engine;
+
+public sealed partial class TokenEngine
+{
+    /// <summary>
+    /// Compare-and-refresh: <paramref name="staleValue"/> was rejected by WeChat. When it is no longer the
+    /// current token, the current token is returned without calling WeChat. Otherwise one refresh runs
+    /// for all concurrent callers (single-flight), after the quota guard, under the distributed lock, and
+    /// after re-reading the store.
+    /// </summary>
+    /// <exception cref="UnknownTokenKeyException">The key is not configured.</exception>
+    /// <exception cref="RefreshQuotaExceededException">The quota guard refused; retry after the delay it carries.</exception>
+    /// <exception cref="UpstreamUnavailableException">WeChat refused or failed.</exception>
+    /// <exception cref="TokenUnavailableException">The store or the lock failed.</exception>
+    public async Task<TokenCenter.V1.Token> ForceRefreshAsync(TokenSlotKey key, string staleValue, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(staleValue);
+        var slot = Slot(key);
+        for (var round = 0; round < 2; round++)
+        {
+            var current = slot.State;
+            if (current is null || current.Token.Value != staleValue)
+            {
+                return await GetAsync(key, cancellationToken).ConfigureAwait(false);
+            }
+
+            Task<SlotState> flight;
+            bool started;
+            lock (slot.Gate)
+            {
+                if (slot.InFlight is null && !_quota.TryAllow(key, _time.GetUtcNow(), out var retryAfter, out var reason))
+                {
+                    EngineLog.QuotaRefused(_logger, key, reason, retryAfter);
+                    throw new RefreshQuotaExceededException(key, retryAfter, reason);
+                }
+
+                flight = StartOrJoin(slot, RefreshTrigger.Forced, staleValue, out started);
+            }
+
+            var state = await flight.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (state.Token.Value != staleValue)
+            {
+                return state.Message;
+            }
+
+            if (started)
+            {
+                break;
+            }
+
+            // We joined a proactive refresh that kept the stale value: run a forced one.
+        }
+
+        throw new TokenUnavailableException($"WeChat answered the rejected token of {key} again");
+    }
+}

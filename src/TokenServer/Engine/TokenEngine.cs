@@ -1,0 +1,137 @@
+using System.Collections.Frozen;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TokenCenter.Server.Options;
+using TokenCenter.Server.Upstream;
+using TokenCenter.V1;
+
+namespace TokenCenter.Server.Engine;
+
+/// <summary>
+/// The token engine: one slot per configured key, holding the current token in memory (L1) backed by
+/// the shared <see cref="ITokenStore"/> (L2). Serving a valid token is a dictionary read; refreshes are
+/// single-flight per key, fenced by store versions, and serialized across replicas by the
+/// <see cref="IDistributedLock"/>. See <c>Engine/readme.md</c>.
+/// </summary>
+public sealed partial class TokenEngine : IDisposable
+{
+    private readonly FrozenDictionary<TokenSlotKey, TokenSlot> _slots;
+    private readonly FrozenSet<TokenKind> _kinds;
+    private readonly ITokenStore _store;
+    private readonly IDistributedLock _lock;
+    private readonly QuotaGuard _quota;
+    private readonly UpstreamCallCounter _calls;
+    private readonly RefreshOptions _refresh;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Random _random;
+    private readonly Lock _randomGate = new();
+    private readonly CancellationTokenSource _stopping = new();
+
+    internal TokenEngine(
+        IEnumerable<ITokenSource> sources,
+        ITokenStore store,
+        IDistributedLock distributedLock,
+        QuotaGuard quota,
+        UpstreamCallCounter calls,
+        IOptions<TokenCenterOptions> options,
+        TimeProvider time,
+        ILogger<TokenEngine> logger,
+        Random? random = null)
+    {
+        var list = sources.ToList();
+        _slots = list.SelectMany(s => s.Keys.Select(k => new TokenSlot(k, s))).ToFrozenDictionary(s => s.Key);
+        _kinds = list.Select(s => s.Kind).ToFrozenSet();
+        _store = store;
+        _lock = distributedLock;
+        _quota = quota;
+        _calls = calls;
+        _refresh = options.Value.Refresh;
+        _time = time;
+        _logger = logger;
+        _random = random ?? new Random();
+        _store.TokenChanged += OnTokenChanged;
+    }
+
+    /// <summary>Every configured key.</summary>
+    public IReadOnlyCollection<TokenSlotKey> Keys => _slots.Keys;
+
+    /// <summary>Name of the store backing the tokens ("memory" or "redis").</summary>
+    public string StoreName => _store.Name;
+
+    internal IEnumerable<TokenSlot> Slots => _slots.Values;
+
+    /// <summary>Whether tokens of <paramref name="kind"/> are served (a grant for it is registered).</summary>
+    public bool SupportsKind(TokenKind kind) => _kinds.Contains(kind);
+
+    /// <summary>Whether <paramref name="key"/> is configured.</summary>
+    public bool IsConfigured(TokenSlotKey key) => _slots.ContainsKey(key);
+
+    /// <summary>
+    /// Returns the current token of <paramref name="key"/>. A valid held token is returned at once (the
+    /// same message instance for one version); otherwise waits for the store or the refresh in flight,
+    /// up to <paramref name="cancellationToken"/>.
+    /// </summary>
+    /// <exception cref="UnknownTokenKeyException">The key is not configured.</exception>
+    /// <exception cref="UpstreamUnavailableException">No valid token and WeChat refused or failed.</exception>
+    /// <exception cref="TokenUnavailableException">No valid token and the store or lock failed.</exception>
+    public ValueTask<TokenCenter.V1.Token> GetAsync(TokenSlotKey key, CancellationToken cancellationToken)
+    {
+        var slot = Slot(key);
+        var state = slot.State;
+        if (state is not null && state.Token.ExpiresAt > _time.GetUtcNow())
+        {
+            return ValueTask.FromResult(state.Message);
+        }
+
+        return new ValueTask<TokenCenter.V1.Token>(GetSlowAsync(slot, cancellationToken));
+    }
+
+    private async Task<TokenCenter.V1.Token> GetSlowAsync(TokenSlot slot, CancellationToken cancellationToken)
+    {
+        Task<SlotState> flight;
+        lock (slot.Gate)
+        {
+            if (slot.InFlight is null && slot.LastFailure is { } failure && slot.RetryNotBefore > _time.GetUtcNow())
+            {
+                throw Rethrowable(failure);
+            }
+
+            flight = StartOrJoin(slot, slot.EverHeld ? RefreshTrigger.Proactive : RefreshTrigger.Startup, null, out _);
+        }
+
+        var state = await flight.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!state.Token.IsValidAt(_time.GetUtcNow()))
+        {
+            throw new TokenUnavailableException($"the token of {slot.Key} expired and no new one could be obtained yet");
+        }
+
+        return state.Message;
+    }
+
+    private TokenSlot Slot(TokenSlotKey key) => _slots.TryGetValue(key, out var slot) ? slot : throw new UnknownTokenKeyException(key);
+
+    private static Exception Rethrowable(Exception failure) => failure switch
+    {
+        UpstreamUnavailableException u => new UpstreamUnavailableException(u.ErrCode, u.ErrMsg),
+        _ => new TokenUnavailableException(failure.Message),
+    };
+
+    /// <summary>Stops refreshes in flight and ends every watch.</summary>
+    public void Dispose()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _store.TokenChanged -= OnTokenChanged;
+        _stopping.Cancel();
+        foreach (var slot in _slots.Values)
+        {
+            slot.CompleteWatchers();
+        }
+
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,42 @@
+namespace TokenCenter.Server.Options;
+
+/// <summary>Refresh scheduling and the quota guard (<c>TokenCenter:Refresh</c>).</summary>
+public sealed class RefreshOptions
+{
+    /// <summary>
+    /// Classic-grant tokens are refreshed when their remaining lifetime falls below <c>Ahead</c> plus a
+    /// random share of <see cref="Jitter"/>. Default 10 minutes.
+    /// </summary>
+    public TimeSpan Ahead { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Upper bound of the random extra added to <see cref="Ahead"/>, so keys and replicas never align. Default 2 minutes.</summary>
+    public TimeSpan Jitter { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Stable-grant tokens are refreshed when their remaining lifetime falls below <c>StableAhead</c> plus a
+    /// random share of <see cref="StableJitter"/>; the sum must stay inside WeChat's last-5-minutes
+    /// window, where a normal-mode call returns a new token. Default 3 minutes.
+    /// </summary>
+    public TimeSpan StableAhead { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>Jitter for stable-grant tokens. Default 1 minute (refresh 3 to 4 minutes before expiry).</summary>
+    public TimeSpan StableJitter { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Minimum time between two forced (ForceRefresh) upstream refreshes of one key. Default 30 seconds.</summary>
+    public TimeSpan ForcedMinInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Forced upstream refreshes allowed per key per UTC day. Default 100.</summary>
+    public int ForcedDailyBudget { get; set; } = 100;
+
+    /// <summary>Lease of the distributed refresh lock. Default 15 seconds.</summary>
+    public TimeSpan LockLease { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a refresh waits for the distributed lock before re-reading the store. Default 10 seconds.</summary>
+    public TimeSpan LockWait { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>First delay before a failed refresh is tried again (doubles per failure). Default 5 seconds.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Longest delay between attempts of a failing refresh. Default 5 minutes.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+using TokenCenter.Protocol;
+using TokenCenter.Protocol.Server;
+using TokenCenter.Server.Engine;
+
+namespace TokenCenter.Server.Services;
+
+/// <summary>Maps engine exceptions to gRPC statuses with precise messages (never a secret or a token).</summary>
+internal static class ServiceErrors
+{
+    /// <summary>Trailer carrying the quota guard's retry delay in milliseconds.</summary>
+    public const string RetryAfterTrailer = "retry-after-ms";
+
+    public static async Task<T> Run<T>(ServerCallContext context, TimeProvider time, Func<CancellationToken, Task<T>> call)
+    {
+        try
+        {
+            return await call(context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Map(ex, context, time) is { } rpc)
+        {
+            throw rpc;
+        }
+    }
+
+    public static RpcException? Map(Exception ex, ServerCallContext context, TimeProvider time) => ex switch
+    {
+        RpcException => null,
+        UnknownTokenKeyException u => new RpcException(StatusCode.NotFound, u.Message),
+        UpstreamUnavailableException u => new RpcException(StatusCode.Unavailable, $"WeChat answered errcode {u.ErrCode}: {u.ErrMsg}"),
+        TokenUnavailableException t => new RpcException(StatusCode.Unavailable, t.Message),
+        RefreshQuotaExceededException q => QuotaExceeded(q),
+        OperationCanceledException when context.CancellationToken.IsCancellationRequested => time.GetUtcNow().UtcDateTime >= context.Deadline
+            ? new RpcException(StatusCode.DeadlineExceeded, "the deadline passed before a token was available")
+            : new RpcException(StatusCode.Cancelled, "the call was cancelled"),
+        _ => null,
+    };
+
+    private static RpcException QuotaExceeded(RefreshQuotaExceededException q)
+    {
+        var trailers = new Metadata
+        {
+            { RetryAfterTrailer, ((long)Math.Ceiling(q.RetryAfter.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture) },
+        };
+        var message = $"forced refresh of {q.Key} refused by the quota guard ({q.Reason}); retry after {RefreshQuotaExceededException.Seconds(q.RetryAfter)} s";
+        return new RpcException(StatusCode.ResourceExhausted, message, trailers);
+    }
+}

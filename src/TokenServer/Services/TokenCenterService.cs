@@ -1,0 +1,113 @@
+using System.Threading.Channels;
+using TokenCenter.Protocol;
+using TokenCenter.Protocol.Server;
+using TokenCenter.Server.Engine;
+using TokenCenter.V1;
+
+namespace TokenCenter.Server.Services;
+
+/// <summary>
+/// The <c>tokencenter.v1.TokenCenter</c> service logic, independent of the wire layer: validates
+/// requests, calls the <see cref="TokenEngine"/> and maps its failures to gRPC statuses.
+/// </summary>
+public sealed class TokenCenterService
+{
+    private readonly TokenEngine _engine;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the service over <paramref name="engine"/>.</summary>
+    public TokenCenterService(TokenEngine engine, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(time);
+        _engine = engine;
+        _time = time;
+    }
+
+    /// <summary>GetToken: the current token; never waits on WeChat when a valid token is held.</summary>
+    public Task<Token> GetToken(GetTokenRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var key = KeyValidator.Validate(request.Key, "key", _engine);
+        var pending = _engine.GetAsync(key, context.CancellationToken);
+        return pending.IsCompletedSuccessfully
+            ? Task.FromResult(pending.Result)
+            : ServiceErrors.Run(context, _time, _ => pending.AsTask());
+    }
+
+    /// <summary>ForceRefresh: compare-and-refresh of a value WeChat rejected.</summary>
+    public Task<Token> ForceRefresh(ForceRefreshRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var key = KeyValidator.Validate(request.Key, "key", _engine);
+        if (string.IsNullOrEmpty(request.StaleValue))
+        {
+            throw new RpcException(StatusCode.InvalidArgument, "stale_value is required");
+        }
+
+        return ServiceErrors.Run(context, _time, ct => _engine.ForceRefreshAsync(key, request.StaleValue, ct));
+    }
+
+    /// <summary>WatchTokens: the current token of each key, then every new one, until the caller cancels or the server stops.</summary>
+    public async Task WatchTokens(WatchTokensRequest request, IServerStreamWriter<Token> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        if (request.Keys.Count == 0)
+        {
+            throw new RpcException(StatusCode.InvalidArgument, "keys must name at least one key");
+        }
+
+        var keys = request.Keys.Select((k, i) => KeyValidator.Validate(k, $"keys[{i}]", _engine)).Distinct().ToList();
+        var ct = context.CancellationToken;
+        var merged = Channel.CreateBounded<Token>(new BoundedChannelOptions(16) { SingleReader = true });
+        var pumps = keys.Select(key => PumpAsync(key, merged.Writer, ct)).ToArray();
+        _ = Task.WhenAll(pumps).ContinueWith(_ => merged.Writer.TryComplete(), TaskScheduler.Default);
+        try
+        {
+            await foreach (var token in merged.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                await responseStream.WriteAsync(token, ct).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw ServiceErrors.Map(new OperationCanceledException(ct), context, _time)!;
+        }
+
+        if (ct.IsCancellationRequested)
+        {
+            throw ServiceErrors.Map(new OperationCanceledException(ct), context, _time)!;
+        }
+
+        throw new RpcException(StatusCode.Unavailable, "the server is shutting down; reconnect");
+    }
+
+    /// <summary>GetStatus: health of every configured key; never a token value.</summary>
+    public Task<StatusReply> GetStatus(GetStatusRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        return ServiceErrors.Run(context, _time, ct => _engine.GetStatusAsync(ct));
+    }
+
+    private async Task PumpAsync(TokenSlotKey key, ChannelWriter<Token> writer, CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var token in _engine.WatchAsync(key, ct).ConfigureAwait(false))
+            {
+                await writer.WriteAsync(token, ct).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (ChannelClosedException)
+        {
+        }
+    }
+}
