@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# The README's test command: builds the solution and runs every test (xunit, including the grpc-js
-# interop suite that the .NET tests drive), then prints "N passed, N failed".
+# The README's test command: builds the solution in Release, runs every xunit test project, then
+# the grpc-js interop suite against a started TokenServer, and prints "N passed, N failed".
+# Needs: .NET 10 SDK, Node.js + npm, redis-server (the Redis tests start their own instances).
 set -uo pipefail
 cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
+fail_all() { echo "$1"; echo "0 passed, 1 failed"; exit 1; }
 
-dotnet build TokenCenter.sln -c Release -nologo -v q || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
-dotnet test TokenCenter.sln -c Release --no-build -nologo \
-  --logger "trx" --results-directory "$results" -- RunConfiguration.TestSessionTimeout=3600000
+if [ ! -d tests/Interop/node_modules ]; then
+  (cd tests/Interop && npm ci --no-audit --no-fund --loglevel=error) || fail_all "npm ci failed in tests/Interop"
+fi
+
+dotnet build TokenCenter.sln -c Release -nologo -clp:ErrorsOnly || fail_all "build failed"
+
+dotnet test TokenCenter.sln -c Release --no-build -nologo --logger "trx" --results-directory "$results"
 rc=$?
 
 passed=0; failed=0
@@ -18,6 +25,15 @@ for f in "$results"/*.trx; do
   p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$c"); passed=$((passed + ${p:-0}))
   n=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$c"); failed=$((failed + ${n:-0}))
 done
-if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=$((failed + 1)); fi
+echo "dotnet test: $passed passed, $failed failed"
+
+interop=$(bash tests/Interop/run.sh); irc=$?
+echo "$interop"
+ip=$(sed -n 's/^interop: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$interop" | tail -1)
+if_=$(sed -n 's/^interop: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$interop" | tail -1)
+passed=$((passed + ${ip:-0})); failed=$((failed + ${if_:-0}))
+if [ "$irc" -ne 0 ] && [ "${if_:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
+
 echo "$passed passed, $failed failed"
-[ "$rc" -eq 0 ] && [ "$failed" -eq 0 ]
+[ "$failed" -eq 0 ]

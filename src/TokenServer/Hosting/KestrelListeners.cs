@@ -11,7 +11,8 @@ internal static class KestrelListeners
     public static void Configure(KestrelServerOptions kestrel, ListenerOptions options)
     {
         Bind(kestrel, "Listeners:Grpc", options.Grpc, HttpProtocols.Http2, options);
-        Bind(kestrel, "Listeners:Web", options.Web, HttpProtocols.Http1AndHttp2, options);
+        // Plaintext HTTP/2 needs prior knowledge, which browsers and WeChat do not have: web is HTTP/1.1 unless TLS.
+        Bind(kestrel, "Listeners:Web", options.Web, HttpProtocols.Http1, options);
     }
 
     private static void Bind(KestrelServerOptions kestrel, string key, string url, HttpProtocols protocols, ListenerOptions options)

@@ -41,7 +41,8 @@ public static class TokenServerHostingExtensions
                 foreach (var app in configuration.GetSection("TokenCenter:Apps").GetChildren())
                 {
                     var appId = app["AppId"];
-                    var secret = app["Secret"];
+                    // SimulatorSecret (tests and demos only) lets the simulator know a different secret, to exercise 40125.
+                    var secret = app["SimulatorSecret"] ?? app["Secret"];
                     if (!string.IsNullOrEmpty(appId) && !string.IsNullOrEmpty(secret))
                     {
                         o.Apps.Add(new SimulatedApp(appId, secret));
