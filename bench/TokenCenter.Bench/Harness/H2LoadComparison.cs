@@ -1,0 +1,54 @@
+namespace TokenCenter.Bench.Harness;
+
+/// <summary>
+/// Alternating h2load rounds against a target and its ceiling (same request, same answer size), so
+/// that both see the same machine noise; rows carry medians over the rounds.
+/// </summary>
+internal static class H2LoadComparison
+{
+    public static H2Load.Load DefaultLoad(BenchContext context) =>
+        new(Clients: 16, StreamsPerClient: 8, Seconds: context.Pick(1, 5), WarmupSeconds: 1);
+
+    public static async Task CompareAsync(
+        BenchContext context,
+        string scenario,
+        string label,
+        Uri target,
+        Uri ceiling,
+        string requestFile,
+        string? throughputTarget,
+        IList<ResultRow> results,
+        CancellationToken cancellationToken)
+    {
+        var load = DefaultLoad(context);
+        var rounds = context.Pick(1, 3);
+        var mine = new List<H2Load.Result>();
+        var baseline = new List<H2Load.Result>();
+        for (var round = 0; round < rounds; round++)
+        {
+            // Alternate which one goes first.
+            foreach (var isTarget in round % 2 == 0 ? new[] { false, true } : [true, false])
+            {
+                var url = isTarget ? target : ceiling;
+                var result = await H2Load.RunAsync(url.ToString(), requestFile, load, Path.Combine(context.WorkDirectory, "h2load-requests.log"), cancellationToken);
+                BenchContext.Log($"  h2load {(isTarget ? label : "ceiling")} round {round + 1}: {result.RequestsPerSecond:0} req/s, p50 {result.P50Ms:0.00} ms, p99 {result.P99Ms:0.00} ms, failed {result.Failed}");
+                (isTarget ? mine : baseline).Add(result);
+            }
+        }
+
+        var loadText = $"h2load -c {load.Clients} -m {load.StreamsPerClient} -t 1, {load.Seconds} s x {rounds} rounds";
+        double rps = Stats.Median(mine.Select(r => r.RequestsPerSecond)), rpsBase = Stats.Median(baseline.Select(r => r.RequestsPerSecond));
+        var ratio = Stats.Ratio(rps, rpsBase);
+        var failed = mine.Sum(r => r.Failed);
+        var status = throughputTarget is null ? "info" : ratio >= 0.8 && failed == 0 ? "ok" : "miss";
+        results.Add(new ResultRow(scenario, $"{label}: requests/s", rps, "req/s", rpsBase, "constant-answer ceiling", ratio, throughputTarget, status, loadText));
+        double p50 = Stats.Median(mine.Select(r => r.P50Ms)), p50Base = Stats.Median(baseline.Select(r => r.P50Ms));
+        results.Add(new ResultRow(scenario, $"{label}: latency p50", p50, "ms", p50Base, "ceiling", Stats.Ratio(p50, p50Base)));
+        double p99 = Stats.Median(mine.Select(r => r.P99Ms)), p99Base = Stats.Median(baseline.Select(r => r.P99Ms));
+        results.Add(new ResultRow(scenario, $"{label}: latency p99", p99, "ms", p99Base, "ceiling", Stats.Ratio(p99, p99Base)));
+        if (failed > 0 || baseline.Sum(r => r.Failed) > 0)
+        {
+            results.Add(new ResultRow(scenario, $"{label}: failed requests", failed, "", baseline.Sum(r => r.Failed), "ceiling", Status: "miss", Note: "h2load counted non-2xx or errored requests"));
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TokenCenter.Protocol;
+using TokenCenter.Protocol.Client;
+
+namespace TokenCenter.Bench.Harness;
+
+/// <summary>
+/// One TokenServer replica inside this process, composed exactly as Program.cs does
+/// (<c>AddTokenServer()</c> / <c>MapTokenServer()</c>), on free loopback ports, configured only by
+/// the given keys (no appsettings files, no environment), optionally on a shared fake clock.
+/// </summary>
+internal sealed class InProcessTokenServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private InProcessTokenServer(WebApplication app, Uri grpc, Uri web)
+    {
+        _app = app;
+        GrpcAddress = grpc;
+        WebAddress = web;
+        Channel = GrpcChannel.ForAddress(grpc);
+    }
+
+    public Uri GrpcAddress { get; }
+
+    public Uri WebAddress { get; }
+
+    /// <summary>A client channel to this replica (shared; HTTP/2 multiplexed).</summary>
+    public GrpcChannel Channel { get; }
+
+    public static async Task<InProcessTokenServer> StartAsync(BenchContext context, IEnumerable<KeyValuePair<string, string?>> configuration, TimeProvider? time, CancellationToken cancellationToken)
+    {
+        var grpc = new Uri($"http://127.0.0.1:{Ports.Free()}/");
+        var web = new Uri($"http://127.0.0.1:{Ports.Free()}/");
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = context.EmptyContentRoot });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection(
+        [
+            new("Listeners:Grpc", grpc.GetLeftPart(UriPartial.Authority)),
+            new("Listeners:Web", web.GetLeftPart(UriPartial.Authority)),
+            new("Simulator:Enabled", "false"),
+            .. configuration,
+        ]);
+        builder.Logging.ClearProviders();
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
+        }
+
+        builder.AddTokenServer();
+        var app = builder.Build();
+        app.MapTokenServer();
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
+        return new InProcessTokenServer(app, grpc, web);
+    }
+
+    /// <summary>Waits until GetToken answers for <paramref name="appId"/> (the first token is fetched).</summary>
+    public async Task<TokenCenter.V1.Token> GetTokenAsync(string appId, CancellationToken cancellationToken) =>
+        await Channel.UnaryAsync(TokenCenterMethods.GetToken, new TokenCenter.V1.GetTokenRequest { Key = BenchApps.Key(appId) }, CallOptions.WithTimeout(TimeSpan.FromSeconds(30), cancellationToken));
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await _app.StopAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await _app.DisposeAsync();
+    }
+}

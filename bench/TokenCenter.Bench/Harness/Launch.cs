@@ -1,0 +1,74 @@
+namespace TokenCenter.Bench.Harness;
+
+/// <summary>Starts the Release processes the network scenarios measure.</summary>
+internal static class Launch
+{
+    public sealed record Started(ChildProcess Process, Uri Grpc, Uri? Web) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Process.DisposeAsync();
+    }
+
+    /// <summary>
+    /// The Release TokenServer as tests/Interop/run.sh starts it: Development (embedded simulator, the
+    /// demo app of appsettings.Development.json), listeners on free loopback ports, plus
+    /// <paramref name="environment"/>. Not yet ready: wait for /readyz.
+    /// </summary>
+    public static Started StartTokenServer(BenchContext context, string name, IDictionary<string, string?>? environment = null)
+    {
+        if (!File.Exists(context.TokenServerDll))
+        {
+            throw new FileNotFoundException($"{context.TokenServerDll} is missing: build TokenServer in Release first (bench/run.sh does)");
+        }
+
+        var grpc = Ports.Free();
+        var web = Ports.Free();
+        var env = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["Listeners__Grpc"] = $"http://127.0.0.1:{grpc}",
+            ["Listeners__Web"] = $"http://127.0.0.1:{web}",
+        };
+        foreach (var (k, v) in environment ?? new Dictionary<string, string?>())
+        {
+            env[k] = v;
+        }
+
+        var process = ChildProcess.StartDotnet(context.TokenServerDll, ["--contentRoot", context.TokenServerContentRoot], env, Path.Combine(context.WorkDirectory, name + ".log"));
+        return new Started(process, new Uri($"http://127.0.0.1:{grpc}/"), new Uri($"http://127.0.0.1:{web}/"));
+    }
+
+    /// <summary>This driver in serve-constant mode: each route answers its file's bytes (the ceiling).</summary>
+    public static Started StartConstant(BenchContext context, string name, IReadOnlyDictionary<string, string> routes)
+    {
+        var port = Ports.Free();
+        var args = new List<string> { "serve-constant", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--contentRoot", context.EmptyContentRoot };
+        foreach (var (path, file) in routes)
+        {
+            args.Add("--route");
+            args.Add(path + "=" + file);
+        }
+
+        var process = ChildProcess.StartDotnet(context.SelfDll, args, new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Development" }, Path.Combine(context.WorkDirectory, name + ".log"));
+        return new Started(process, new Uri($"http://127.0.0.1:{port}/"), null);
+    }
+
+    /// <summary>This driver in serve-echo mode: the wire layer's Echo service.</summary>
+    public static Started StartEcho(BenchContext context, string name)
+    {
+        var port = Ports.Free();
+        var process = ChildProcess.StartDotnet(
+            context.SelfDll,
+            ["serve-echo", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--contentRoot", context.EmptyContentRoot],
+            new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Development" },
+            Path.Combine(context.WorkDirectory, name + ".log"));
+        return new Started(process, new Uri($"http://127.0.0.1:{port}/"), null);
+    }
+
+    /// <summary>Waits for a serve-* child (h2c only) to answer GET /ready.</summary>
+    public static Task<TimeSpan> WaitReadyH2cAsync(Started server, CancellationToken cancellationToken) =>
+        server.Process.WaitForHttpOkAsync(new Uri(server.Grpc, "ready").ToString(), TimeSpan.FromSeconds(60), cancellationToken, h2c: true);
+
+    /// <summary>Waits for TokenServer's /readyz (200 once every configured key holds a valid token).</summary>
+    public static Task<TimeSpan> WaitReadyzAsync(Started server, TimeSpan timeout, CancellationToken cancellationToken) =>
+        server.Process.WaitForHttpOkAsync(new Uri(server.Web!, "readyz").ToString(), timeout, cancellationToken);
+}

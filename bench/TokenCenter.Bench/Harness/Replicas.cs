@@ -1,0 +1,73 @@
+using WeChatSimulator;
+
+namespace TokenCenter.Bench.Harness;
+
+/// <summary>
+/// N in-process TokenServer replicas over one external WeChat simulator. One replica uses the embedded
+/// in-memory store; more than one share a throw-away Redis (<c>Redis:Configuration</c>) — only when
+/// <see cref="Capabilities.RedisUnavailableReason"/> is null.
+/// </summary>
+internal sealed class Replicas : IAsyncDisposable
+{
+    private readonly RedisServer? _redis;
+
+    private Replicas(IReadOnlyList<InProcessTokenServer> servers, RedisServer? redis)
+    {
+        Servers = servers;
+        _redis = redis;
+    }
+
+    public IReadOnlyList<InProcessTokenServer> Servers { get; }
+
+    public static async Task<Replicas> StartAsync(BenchContext context, int count, SimulatorHost simulator, IEnumerable<KeyValuePair<string, string?>> configuration, CancellationToken cancellationToken)
+    {
+        RedisServer? redis = null;
+        var config = new List<KeyValuePair<string, string?>>(configuration)
+        {
+            new("TokenCenter:Upstream:BaseUrl", simulator.BaseAddress.ToString()),
+        };
+        if (count > 1)
+        {
+            redis = await RedisServer.StartAsync(context, cancellationToken);
+            config.Add(new("Redis:Configuration", redis.Configuration));
+        }
+
+        var servers = new List<InProcessTokenServer>();
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                servers.Add(await InProcessTokenServer.StartAsync(context, config, simulator.Sim.Time, cancellationToken));
+            }
+        }
+        catch
+        {
+            foreach (var s in servers)
+            {
+                await s.DisposeAsync();
+            }
+
+            if (redis is not null)
+            {
+                await redis.DisposeAsync();
+            }
+
+            throw;
+        }
+
+        return new Replicas(servers, redis);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var s in Servers)
+        {
+            await s.DisposeAsync();
+        }
+
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+    }
+}
