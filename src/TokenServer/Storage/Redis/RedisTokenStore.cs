@@ -34,6 +34,10 @@ internal sealed partial class RedisTokenStore : ITokenStore
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _throttle = new FailureLogThrottle(timeProvider);
         RedisLog.StoreCreated(_logger, connection.Description, _options.KeyPrefix);
+
+        // Listen from the start; a failure is logged and retried by RedisTokenStoreMonitor.
+        _ = EnsureSubscribedAsync(CancellationToken.None).ContinueWith(
+            static task => _ = task.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     public string Name => "redis";
