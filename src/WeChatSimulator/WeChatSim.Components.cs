@@ -192,6 +192,16 @@ public sealed partial class WeChatSim
 
     internal void CountPush(string componentAppId) => _counters.Call(componentAppId, VerifyTicketCounter);
 
+    /// <summary>The component's current configuration (callback URL, token and key as of now).</summary>
+    internal SimulatedComponent CurrentComponent(string componentAppId)
+    {
+        var state = Component(componentAppId);
+        lock (state.Gate)
+        {
+            return state.Component;
+        }
+    }
+
     private ComponentState Component(string componentAppId)
     {
         ArgumentNullException.ThrowIfNull(componentAppId);
@@ -208,6 +218,6 @@ public sealed partial class WeChatSim
             new XElement("CreateTime", now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)),
             new XElement("InfoType", new XCData(infoType)),
             fields);
-        return new ComponentEvent(component, infoType, xml.ToString(SaveOptions.DisableFormatting), now);
+        return new ComponentEvent(component.ComponentAppId, infoType, xml.ToString(SaveOptions.DisableFormatting), now);
     }
 }

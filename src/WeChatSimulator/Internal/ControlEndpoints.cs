@@ -181,9 +181,9 @@ internal static class ControlEndpoints
         await Ok(context);
     }
 
-    private static WeChatSim Sim(HttpContext context) => context.RequestServices.GetRequiredService<WeChatSim>();
+    internal static WeChatSim Sim(HttpContext context) => context.RequestServices.GetRequiredService<WeChatSim>();
 
-    private static ILogger Logger(HttpContext context) =>
+    internal static ILogger Logger(HttpContext context) =>
         context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(SimulatorLog.Category);
 
     private static Task WriteTime(HttpContext context, WeChatSim sim) =>
@@ -193,12 +193,12 @@ internal static class ControlEndpoints
             w.WriteBoolean("manual", sim.Time is ManualClock);
         });
 
-    private static Task Ok(HttpContext context) => WeChatJson.WriteAsync(context, w => w.WriteBoolean("ok", true));
+    internal static Task Ok(HttpContext context) => WeChatJson.WriteAsync(context, w => w.WriteBoolean("ok", true));
 
-    private static Task BadRequest(HttpContext context, string error) =>
+    internal static Task BadRequest(HttpContext context, string error) =>
         WeChatJson.WriteAsync(context, w => w.WriteString("error", error), StatusCodes.Status400BadRequest);
 
-    private static async Task<JsonDocument?> ReadObjectAsync(HttpContext context)
+    internal static async Task<JsonDocument?> ReadObjectAsync(HttpContext context)
     {
         try
         {
