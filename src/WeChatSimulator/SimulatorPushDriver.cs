@@ -13,7 +13,7 @@ namespace WeChatSimulator;
 /// <see cref="SimulatedComponent.CallbackUrl"/> with <c>?timestamp&amp;nonce&amp;encrypt_type=aes&amp;msg_signature</c>.
 /// The callback URL is read at posting time, so it may be set (<see cref="WeChatSim.SetComponentCallback"/>) after start.
 /// </summary>
-public sealed class SimulatorPushDriver : IAsyncDisposable
+public sealed class SimulatorPushDriver : IAsyncDisposable, IDisposable
 {
     private readonly WeChatSim _sim;
     private readonly HttpClient _http;
@@ -118,6 +118,19 @@ public sealed class SimulatorPushDriver : IAsyncDisposable
 
     /// <summary>Stops the periodic push.</summary>
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    /// <summary>Stops the periodic push without waiting for its delivery loop to finish.</summary>
+    public void Dispose()
+    {
+        Periodic? periodic;
+        lock (_gate)
+        {
+            periodic = _periodic;
+            _periodic = null;
+        }
+
+        periodic?.Stop();
+    }
 
     /// <summary>(Re)authorization with the outcome of its own post (for <c>/_sim/</c>: <see cref="LastPush"/> may already be another's).</summary>
     internal async Task<(string Code, PushResult Push)> AuthorizeCoreAsync(string componentAppId, string authorizerAppId, string? preAuthCode, bool update, CancellationToken cancellationToken)

@@ -99,6 +99,21 @@ public sealed class ComponentTokenTests
     }
 
     [Fact]
+    public async Task Component_errors_can_be_forced_over_the_control_endpoint()
+    {
+        await using var sim = await ComponentFlow.StartAsync();
+        var ticket = await sim.PushTicketAsync();
+
+        var faults = await sim.PostJsonAsync("_sim/faults", $$$"""{"component_errors":{"{{{ComponentFlow.ComponentAppId}}}":61004}}""");
+        var forced = await sim.ComponentTokenAsync(ticket);
+        await sim.PostJsonAsync("_sim/faults/clear", "{}");
+
+        Assert.Equal(61004, faults.GetProperty("component_errors").GetProperty(ComponentFlow.ComponentAppId).GetInt32());
+        Assert.Equal(61004, SimTestContext.Errcode(forced));
+        Assert.Equal(0, SimTestContext.Errcode(await sim.ComponentTokenAsync(ticket)));
+    }
+
+    [Fact]
     public async Task The_daily_quota_answers_45009_until_Beijing_midnight()
     {
         await using var sim = await ComponentFlow.StartAsync(configure: o => o.ComponentTokenDailyQuota = 2);
