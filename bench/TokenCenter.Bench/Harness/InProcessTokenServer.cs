@@ -24,6 +24,9 @@ internal sealed class InProcessTokenServer : IAsyncDisposable
         Channel = GrpcChannel.ForAddress(grpc);
     }
 
+    /// <summary>True when AddTokenServer ignored Redis:Configuration and the bench registered the Redis store itself.</summary>
+    public static bool WiredRedisItself { get; private set; }
+
     public Uri GrpcAddress { get; }
 
     public Uri WebAddress { get; }
@@ -31,7 +34,7 @@ internal sealed class InProcessTokenServer : IAsyncDisposable
     /// <summary>A client channel to this replica (shared; HTTP/2 multiplexed).</summary>
     public GrpcChannel Channel { get; }
 
-    public static async Task<InProcessTokenServer> StartAsync(BenchContext context, IEnumerable<KeyValuePair<string, string?>> configuration, TimeProvider? time, CancellationToken cancellationToken)
+    public static async Task<InProcessTokenServer> StartAsync(BenchContext context, IEnumerable<KeyValuePair<string, string?>> configuration, TimeProvider? time, CancellationToken cancellationToken, Action<IServiceCollection>? services = null)
     {
         var grpc = new Uri($"http://127.0.0.1:{Ports.Free()}/");
         var web = new Uri($"http://127.0.0.1:{Ports.Free()}/");
@@ -51,6 +54,15 @@ internal sealed class InProcessTokenServer : IAsyncDisposable
         }
 
         builder.AddTokenServer();
+        services?.Invoke(builder.Services);
+        if (!string.IsNullOrEmpty(builder.Configuration["Redis:Configuration"]) && !Capabilities.HasRedisStore(builder.Services))
+        {
+            // AddTokenServer does not wire the Redis store (yet): register it as the store's own extension documents.
+            (Capabilities.RedisRegistration() ?? throw new InvalidOperationException("TokenServer has no Redis store"))
+                .Invoke(null, [builder.Services, builder.Configuration]);
+            WiredRedisItself = true;
+        }
+
         var app = builder.Build();
         app.MapTokenServer();
         try
