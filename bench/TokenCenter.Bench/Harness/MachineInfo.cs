@@ -12,18 +12,22 @@ internal sealed record MachineInfo(string Cpu, int LogicalCores, string Memory, 
         var memKb = ReadFirst("/proc/meminfo", "MemTotal")?.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
         var memory = long.TryParse(memKb, out var kb) ? $"{kb / 1024.0 / 1024.0:0.0} GiB" : "unknown";
         var os = ReadFirst("/etc/os-release", "PRETTY_NAME")?.Trim('"') ?? RuntimeInformation.OSDescription;
-        var load = File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+        var load = CurrentLoad();
         H2LoadVersion(out var h2load);
         return new MachineInfo(
             cpu,
             Environment.ProcessorCount,
             memory,
-            $"{os} ({RuntimeInformation.OSDescription}, {RuntimeInformation.OSArchitecture})",
+            $"{os} (kernel {Environment.OSVersion.Version}, {RuntimeInformation.OSArchitecture})",
             $"{RuntimeInformation.FrameworkDescription} (SDK {Run("dotnet", "--version", repoRoot)})",
             h2load,
             load,
             Run("git", "rev-parse --short HEAD", repoRoot));
     }
+
+    /// <summary>1, 5 and 15 minute load averages (Linux), a measure of how noisy the machine is.</summary>
+    public static string CurrentLoad() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private static void H2LoadVersion(out string version)
     {

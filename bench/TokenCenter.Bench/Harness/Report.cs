@@ -19,6 +19,7 @@ internal static class Report
             elapsedSeconds = Math.Round(elapsed.TotalSeconds, 1),
             quick = context.Quick,
             machine,
+            loadAverageWhenWritten = MachineInfo.CurrentLoad(),
             scenarios,
             results = rows,
         }, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull });
@@ -37,7 +38,7 @@ internal static class Report
         md.AppendLine(CultureInfo.InvariantCulture, $"- CPU: {machine.Cpu}, {machine.LogicalCores} logical cores; memory {machine.Memory}");
         md.AppendLine(CultureInfo.InvariantCulture, $"- OS: {machine.Os}");
         md.AppendLine(CultureInfo.InvariantCulture, $"- .NET: {machine.Dotnet}; h2load: {machine.H2Load}");
-        md.AppendLine(CultureInfo.InvariantCulture, $"- Load average at start (1/5/15 min): {machine.LoadAverage}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Load average (1/5/15 min) at start: {machine.LoadAverage}; when written: {MachineInfo.CurrentLoad()} (other work shares this machine: compare ratios, not absolutes)");
         md.AppendLine().AppendLine("Every ratio is value / baseline, both measured in this run. Figures are medians over the repetitions unless the metric says otherwise.").AppendLine();
         md.AppendLine("| Scenario | Metric | Value | Baseline | Ratio | Target | Status | Notes |");
         md.AppendLine("|---|---|---:|---|---:|---|---|---|");
