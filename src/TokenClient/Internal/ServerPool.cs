@@ -20,6 +20,7 @@ internal sealed class ServerPool : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private int _next = -1;
+    private int _nextStream = -1;
 
     public ServerPool(TokenCenterClientOptions options, TimeProvider time, ILogger logger)
     {
@@ -42,8 +43,8 @@ internal sealed class ServerPool : IDisposable
     /// <summary>Options of a streaming call: the API key, no deadline.</summary>
     public CallOptions StreamOptions(CancellationToken cancellationToken) => new(_headers, null, cancellationToken);
 
-    /// <summary>The channel a new stream should use: the next healthy address round-robin.</summary>
-    public GrpcChannel NextForStream() => _channels[Order()[0]];
+    /// <summary>The channel a new stream should use: the next healthy address in its own rotation.</summary>
+    public GrpcChannel NextForStream() => _channels[Order(ref _nextStream)[0]];
 
     /// <summary>Marks the address of <paramref name="channel"/> as failing for a short while.</summary>
     public void MarkDown(GrpcChannel channel) => _downUntil[Array.IndexOf(_channels, channel)] = _time.GetTimestamp() + Ticks(Cooldown);
@@ -57,7 +58,7 @@ internal sealed class ServerPool : IDisposable
         where TResponse : class, IMessage<TResponse>, new()
     {
         RpcException? last = null;
-        foreach (var index in Order())
+        foreach (var index in Order(ref _next))
         {
             var channel = _channels[index];
             try
@@ -94,10 +95,10 @@ internal sealed class ServerPool : IDisposable
     private static bool IsFailover(StatusCode code) => code is StatusCode.Unavailable or StatusCode.DeadlineExceeded;
 
     /// <summary>Indices starting at the next one round-robin: healthy addresses first, then those cooling down.</summary>
-    private int[] Order()
+    private int[] Order(ref int counter)
     {
         var n = _channels.Length;
-        var start = (int)((uint)Interlocked.Increment(ref _next) % (uint)n);
+        var start = (int)((uint)Interlocked.Increment(ref counter) % (uint)n);
         var now = _time.GetTimestamp();
         var order = new int[n];
         var head = 0;
