@@ -18,8 +18,14 @@ internal sealed class TokenSlot(TokenKey key, TimeSpan safetyMargin)
     /// <summary>The held token, or null.</summary>
     public TokenInfo? Current => _current?.Token;
 
+    private long _lastCheckedTicks = DateTimeOffset.MinValue.UtcTicks;
+
     /// <summary>When the server was last asked with a unary call (fallback polling), in the client's clock.</summary>
-    public DateTimeOffset LastChecked { get; set; } = DateTimeOffset.MinValue;
+    public DateTimeOffset LastChecked
+    {
+        get => new(Volatile.Read(ref _lastCheckedTicks), TimeSpan.Zero);
+        set => Volatile.Write(ref _lastCheckedTicks, value.UtcTicks);
+    }
 
     /// <summary>The held token if it may still be served at <paramref name="now"/> (before expiry minus the margin).</summary>
     public bool TryGetFresh(DateTimeOffset now, out TokenInfo token)
