@@ -46,7 +46,7 @@ internal static class Report
         {
             var value = r.Value is { } v ? $"{Format(v)} {r.Unit}".Trim() : "—";
             var baseline = r.Baseline is { } b ? $"{Format(b)} {r.Unit}".Trim() + (r.BaselineLabel is null ? "" : $" ({r.BaselineLabel})") : r.BaselineLabel ?? "";
-            var ratio = r.Ratio is { } q ? q.ToString("0.00", CultureInfo.InvariantCulture) : "";
+            var ratio = r.Ratio is { } q ? (q is > 0 and < 0.01 ? Format(q) : q.ToString("0.00", CultureInfo.InvariantCulture)) : "";
             md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scenario} | {Cell(r.Metric)} | {value} | {Cell(baseline)} | {ratio} | {Cell(r.Target ?? "")} | {r.Status} | {Cell(r.Note ?? "")} |");
         }
 
