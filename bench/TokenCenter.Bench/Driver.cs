@@ -44,12 +44,13 @@ internal static class Driver
             var watch = Stopwatch.StartNew();
             string outcome;
             using var cts = new CancellationTokenSource(cap);
+            var run = scenario.RunAsync(context, scenarioRows, cts.Token);
             try
             {
-                await scenario.RunAsync(context, scenarioRows, cts.Token).WaitAsync(cap + TimeSpan.FromSeconds(30));
+                await run.WaitAsync(cap + TimeSpan.FromSeconds(30));
                 outcome = scenarioRows.Any(r => r.Status == "error") ? "completed with errors" : "completed";
             }
-            catch (Exception ex) when (cts.IsCancellationRequested || ex is TimeoutException)
+            catch (Exception) when (cts.IsCancellationRequested || !run.IsCompleted)
             {
                 outcome = $"stopped at its cap of {cap.TotalSeconds:0} s";
                 scenarioRows.Add(ResultRow.Error(scenario.Name, "(scenario)", outcome + "; rows above were measured before"));

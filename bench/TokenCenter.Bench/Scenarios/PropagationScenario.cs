@@ -59,21 +59,49 @@ internal sealed class PropagationScenario : IScenario
         try
         {
             var current = await set.Servers[0].GetTokenAsync(appId, cancellationToken);
-            await watch.WaitAllAbove(current.Version - 1).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            await watch.Within(watch.WaitAllAbove(current.Version - 1), $"{subscribers} subscribers getting the current token (version {current.Version})", cancellationToken);
             var allHold = new List<double>();
             var roundTrip = new List<double>();
+            var olderAnswers = new List<string>();
             for (var i = 0; i < refreshes; i++)
             {
                 var target = watch.Expect(current.Version);
                 var start = Stopwatch.GetTimestamp();
-                var fresh = await set.Servers[i % set.Servers.Count].Channel.UnaryAsync(
+                var replica = i % set.Servers.Count;
+                var fresh = await set.Servers[replica].Channel.UnaryAsync(
                     TokenCenterMethods.ForceRefresh,
                     new ForceRefreshRequest { Key = BenchApps.Key(appId), StaleValue = current.Value },
                     CallOptions.WithTimeout(TimeSpan.FromSeconds(30), cancellationToken));
                 roundTrip.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                var last = await target.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+                if (fresh.Version <= current.Version)
+                {
+                    // The replica had not adopted the caller's token yet and answered what it held: no
+                    // refresh ran, nothing to propagate. Reported below; the next refresh goes elsewhere.
+                    olderAnswers.Add($"refresh {i + 1} on replica {replica}: stale v{current.Version}, answered v{fresh.Version}");
+                    await Task.Delay(20, cancellationToken);
+                    continue;
+                }
+
+                var last = await watch.Within(target, $"refresh {i + 1} of {refreshes} (version {current.Version} -> {fresh.Version}, on replica {replica})", cancellationToken);
                 allHold.Add(Stopwatch.GetElapsedTime(start, last).TotalMilliseconds);
                 current = fresh;
+            }
+
+            if (olderAnswers.Count > 0 || set.Servers.Count > 1)
+            {
+                results.Add(new ResultRow(
+                    Name,
+                    $"{set.Servers.Count} replica{(set.Servers.Count > 1 ? "s" : "")}, K = {subscribers}: ForceRefresh answered an older version than the stale token",
+                    olderAnswers.Count,
+                    "answers",
+                    refreshes,
+                    "forced refreshes",
+                    (double)olderAnswers.Count / refreshes,
+                    "0",
+                    olderAnswers.Count == 0 ? "ok" : "miss",
+                    olderAnswers.Count == 0
+                        ? "each refresh is sent to the next replica right after the subscribers saw the previous one"
+                        : "compare-and-refresh compares with the replica's L1 only: a replica that has not adopted the caller's newer token yet answers its older one. " + string.Join("; ", olderAnswers.Take(3))));
             }
 
             var label = $"{set.Servers.Count} replica{(set.Servers.Count > 1 ? "s" : "")}, K = {subscribers}";
@@ -129,6 +157,30 @@ internal sealed class PropagationScenario : IScenario
         }
 
         public Task<long> WaitAllAbove(long version) => Expect(version);
+
+        /// <summary>Awaits <paramref name="signal"/> for at most 30 s; on timeout says who is behind.</summary>
+        public async Task<long> Within(Task<long> signal, string what, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await signal.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                long above;
+                long[] versions;
+                lock (_gate)
+                {
+                    above = _above;
+                    versions = [.. _versions];
+                }
+
+                var behind = versions.Select((v, i) => (v, i)).Where(x => x.v <= above).ToArray();
+                throw new TimeoutException(
+                    $"{what}: after 30 s, {behind.Length} of {versions.Length} subscribers still hold version <= {above} "
+                    + $"(e.g. subscriber {string.Join(", ", behind.Take(5).Select(b => $"#{b.i} at v{b.v}"))}; subscriber i watches replica i mod replicas)");
+            }
+        }
 
         public void Saw(int subscriber, long version)
         {
