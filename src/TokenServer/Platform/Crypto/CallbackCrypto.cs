@@ -124,4 +124,25 @@ internal static class CallbackCrypto
             return null;
         }
     }
+
+    /// <summary>
+    /// Encrypts <paramref name="xml"/> for <paramref name="appId"/> (encrypted replies; and the reverse direction
+    /// of the cross-check with the simulator). Returns base64.
+    /// </summary>
+    public static string Encrypt(byte[] key, string xml, string appId)
+    {
+        var xmlBytes = Encoding.UTF8.GetBytes(xml);
+        var appBytes = Encoding.UTF8.GetBytes(appId);
+        var length = Header + xmlBytes.Length + appBytes.Length;
+        var pad = BlockPadding - (length % BlockPadding);
+        var plain = new byte[length + pad];
+        RandomNumberGenerator.Fill(plain.AsSpan(0, 16));
+        BinaryPrimitives.WriteUInt32BigEndian(plain.AsSpan(16, 4), (uint)xmlBytes.Length);
+        xmlBytes.CopyTo(plain, Header);
+        appBytes.CopyTo(plain, Header + xmlBytes.Length);
+        plain.AsSpan(length).Fill((byte)pad);
+        using var aes = Aes.Create();
+        aes.Key = key;
+        return Convert.ToBase64String(aes.EncryptCbc(plain, key.AsSpan(0, 16), PaddingMode.None));
+    }
 }
