@@ -1,82 +1,75 @@
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace TokenCenter.Server.Platform;
 
 /// <summary>
-/// Token bucket (System.Threading.RateLimiting) limiting <c>api_authorizer_token</c> calls of this replica to
-/// <c>TokenCenter:Platform:AuthorizerRefreshRate</c> per second (burst <c>AuthorizerRefreshBurst</c>). It is
-/// replenished from the <see cref="TimeProvider"/> (not a wall-clock timer), so simulated time drives it too.
+/// Token bucket limiting <c>api_authorizer_token</c> calls of this replica to
+/// <c>TokenCenter:Platform:AuthorizerRefreshRate</c> per second (burst <c>AuthorizerRefreshBurst</c>), refilled
+/// from the <see cref="TimeProvider"/>. (System.Threading.RateLimiting's TokenBucketRateLimiter refills from
+/// Stopwatch time even with manual replenishment, so simulated hours would yield no permits; this bucket follows
+/// the same model on the injected clock.)
 /// </summary>
-internal sealed class AuthorizerRateLimiter : IDisposable
+internal sealed class AuthorizerRateLimiter
 {
-    private static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
-    private readonly TokenBucketRateLimiter _bucket;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
-    private readonly int _maxPeriods;
+    private readonly double _rate;
+    private readonly double _burst;
+    private double _tokens;
     private DateTimeOffset _last;
 
     public AuthorizerRateLimiter(IOptions<PlatformOptions> options, TimeProvider time)
     {
         var p = options.Value.Platform;
         _time = time;
-        _bucket = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = p.Burst,
-            TokensPerPeriod = p.AuthorizerRefreshRate,
-            ReplenishmentPeriod = Period,
-            AutoReplenishment = false,
-            QueueLimit = 0,
-        });
-        _maxPeriods = (p.Burst / p.AuthorizerRefreshRate) + 1;
+        _rate = p.AuthorizerRefreshRate;
+        _burst = p.Burst;
+        _tokens = _burst;
         _last = time.GetUtcNow();
     }
 
-    /// <summary>Permits available now.</summary>
+    /// <summary>Whole permits available now.</summary>
     public int Available
     {
         get
         {
-            Replenish();
-            return (int)(_bucket.GetStatistics()?.CurrentAvailablePermits ?? 0);
+            lock (_gate)
+            {
+                Refill();
+                return (int)_tokens;
+            }
         }
     }
 
-    /// <summary>Takes one permit, waiting (on the <see cref="TimeProvider"/>) for replenishment when none is left.</summary>
+    /// <summary>Takes one permit, waiting (on the <see cref="TimeProvider"/>) for the refill when none is left.</summary>
     public async Task AcquireAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
-            Replenish();
-            using var lease = _bucket.AttemptAcquire(1);
-            if (lease.IsAcquired)
+            TimeSpan wait;
+            lock (_gate)
             {
-                return;
+                Refill();
+                if (_tokens >= 1)
+                {
+                    _tokens -= 1;
+                    return;
+                }
+
+                wait = TimeSpan.FromSeconds((1 - _tokens) / _rate);
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(100), _time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    public void Dispose() => _bucket.Dispose();
-
-    private void Replenish()
+    private void Refill()
     {
-        lock (_gate)
+        var now = _time.GetUtcNow();
+        if (now > _last)
         {
-            var now = _time.GetUtcNow();
-            var periods = (long)((now - _last) / Period);
-            if (periods <= 0)
-            {
-                return;
-            }
-
-            _last += Period * periods;
-            for (var i = 0; i < Math.Min(periods, _maxPeriods); i++)
-            {
-                _bucket.TryReplenish();
-            }
+            _tokens = Math.Min(_burst, _tokens + ((now - _last).TotalSeconds * _rate));
+            _last = now;
         }
     }
 }
