@@ -82,6 +82,7 @@ public static class TokenServerHostingExtensions
         app.MapGrpcUnimplemented();
 
         app.MapWeChatCallback();
+        app.MapWeChatCompatEndpoints();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions
         {
