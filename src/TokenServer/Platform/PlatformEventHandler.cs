@@ -67,8 +67,22 @@ internal sealed class PlatformEventHandler(
         var held = engine.Held(key);
         if (held is null || !held.IsValidAt(time.GetUtcNow()))
         {
-            // The token was waiting for this ticket: refresh now (failures are recorded on the slot).
-            _ = engine.RefreshNowAsync(key).ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            // The token was waiting for this ticket: refresh now (failures are recorded on the slot). A refresh
+            // already in flight may have read the store before the ticket arrived: then run one more.
+            _ = Task.Run(async () =>
+            {
+                for (var attempt = 0; attempt < 2; attempt++)
+                {
+                    try
+                    {
+                        await engine.RefreshNowAsync(key).ConfigureAwait(false);
+                        return;
+                    }
+                    catch (Exception ex) when (ex is UpstreamUnavailableException or TokenUnavailableException or OperationCanceledException)
+                    {
+                    }
+                }
+            }, CancellationToken.None);
         }
     }
 
