@@ -87,6 +87,7 @@ public static class TokenServerHostingExtensions
             .ServerStreaming(HealthMethods.Watch, health.Watch);
         app.MapGrpcUnimplemented();
 
+        app.MapWeChatCompatEndpoints();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions
         {
