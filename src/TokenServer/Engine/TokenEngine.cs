@@ -51,6 +51,7 @@ public sealed partial class TokenEngine : IDisposable
         _logger = logger;
         _random = random ?? new Random();
         _store.TokenChanged += OnTokenChanged;
+        _store.ReconcileNeeded += OnReconcileNeeded;
     }
 
     /// <summary>Every configured key.</summary>
@@ -126,6 +127,7 @@ public sealed partial class TokenEngine : IDisposable
         }
 
         _store.TokenChanged -= OnTokenChanged;
+        _store.ReconcileNeeded -= OnReconcileNeeded;
         _stopping.Cancel();
         foreach (var slot in _slots.Values)
         {
