@@ -24,16 +24,28 @@ public sealed partial class TokenEngine
                 return await GetAsync(key, cancellationToken).ConfigureAwait(false);
             }
 
+            if (slot.InFlight is null)
+            {
+                // Checked before starting a refresh (joining one costs nothing); recorded under the lock.
+                var verdict = await StoreCall(() => _quota.CheckAsync(key, _time.GetUtcNow(), cancellationToken)).ConfigureAwait(false);
+                if (!verdict.IsAllowed)
+                {
+                    // Another replica may have refreshed already (its push not here yet): compare
+                    // against the store before refusing, so a caller with an old token gets the new one.
+                    if (await AdoptIfSupersededAsync(slot, current.Token, cancellationToken).ConfigureAwait(false) is { } adopted)
+                    {
+                        return adopted.Message;
+                    }
+
+                    EngineLog.QuotaRefused(_logger, key, verdict.Reason, verdict.RetryAfter);
+                    throw new RefreshQuotaExceededException(key, verdict.RetryAfter, verdict.Reason);
+                }
+            }
+
             Task<SlotState> flight;
             bool started;
             lock (slot.Gate)
             {
-                if (slot.InFlight is null && !_quota.TryAllow(key, _time.GetUtcNow(), out var retryAfter, out var reason))
-                {
-                    EngineLog.QuotaRefused(_logger, key, reason, retryAfter);
-                    throw new RefreshQuotaExceededException(key, retryAfter, reason);
-                }
-
                 flight = StartOrJoin(slot, RefreshTrigger.Forced, staleValue, out started);
             }
 

@@ -4,6 +4,7 @@ using TokenCenter.Protocol;
 using TokenCenter.Server;
 using TokenCenter.Server.Grpc;
 using TokenCenter.Server.Hosting;
+using TokenCenter.Server.Platform;
 using TokenCenter.Server.Services;
 using WeChatSimulator;
 
@@ -54,7 +55,18 @@ public static class TokenServerHostingExtensions
         builder.Services.Configure<StartupBanner.Settings>(s => s.SimulatorEnabled = simulatorEnabled);
         builder.Services.AddGrpcWireServer();
         builder.Services.Configure<TokenCenter.Protocol.Server.GrpcServerOptions>(configuration.GetSection("Grpc"));
+        // Redis (when Redis:Configuration is set) must be registered before the engine's in-memory defaults.
+        if (builder.Services.AddRedisTokenStore(configuration))
+        {
+            ThreadPoolMinimum.Raise();
+        }
+        else
+        {
+            builder.Services.AddHostedService<SingleReplicaNotice>();
+        }
+
         builder.Services.AddTokenEngine(configuration);
+        builder.Services.AddTokenPlatform(configuration);
         builder.Services.AddSingleton<HealthService>();
         builder.Services.AddHealthChecks();
         builder.Services.AddHostedService<StartupBanner>();
@@ -70,13 +82,16 @@ public static class TokenServerHostingExtensions
             .Unary(TokenCenterMethods.GetToken, tokens.GetToken)
             .Unary(TokenCenterMethods.ForceRefresh, tokens.ForceRefresh)
             .ServerStreaming(TokenCenterMethods.WatchTokens, tokens.WatchTokens)
-            .Unary(TokenCenterMethods.GetStatus, tokens.GetStatus);
+            .Unary(TokenCenterMethods.GetStatus, tokens.GetStatus)
+            .Unary(TokenCenterMethods.CreatePreAuthCode, app.Services.GetRequiredService<PlatformService>().CreatePreAuthCode)
+            .Unary(TokenCenterMethods.ListAuthorizers, app.Services.GetRequiredService<PlatformService>().ListAuthorizers);
         var health = app.Services.GetRequiredService<HealthService>();
         app.MapGrpcService()
             .Unary(HealthMethods.Check, health.Check)
             .ServerStreaming(HealthMethods.Watch, health.Watch);
         app.MapGrpcUnimplemented();
 
+        app.MapWeChatCallback();
         app.MapWeChatCompatEndpoints();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions
