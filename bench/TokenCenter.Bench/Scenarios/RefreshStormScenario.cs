@@ -79,6 +79,7 @@ internal sealed class RefreshStormScenario : IScenario
             var over = storms.Count(s => (grant == "Classic" ? s.UpstreamCalls : s.Issued) > 1);
             var note = $"max over {reps} storms ({over} of {reps} went over 1); tokens issued max {maxIssued}; failed calls {failures}; all callers got the same new token: {(consistent ? "yes" : "NO")}"
                 + (replicaCount > 1 && InProcessTokenServer.WiredRedisItself ? "; Redis store registered by the bench (AddRedisTokenStore): AddTokenServer does not wire it yet" : "")
+                + (storms.FirstOrDefault(s => s.FirstError is not null)?.FirstError is { } err ? $"; first failure: {err}" : "")
                 + (grant == "Stable" ? "; stable grant asks normal mode first, then force_refresh: 2 calls, 1 new token by design" : "");
             results.Add(new ResultRow(Name, $"{cell}: upstream token calls", grant == "Classic" ? maxCalls : maxIssued, grant == "Classic" ? "calls" : "tokens issued", 1, "minimum", grant == "Classic" ? maxCalls : maxIssued, "exactly 1", ok ? "ok" : "miss", grant == "Classic" ? note : $"upstream calls max {maxCalls}; " + note));
             var ms = Stats.Median(storms.Select(s => s.Milliseconds));
@@ -86,13 +87,14 @@ internal sealed class RefreshStormScenario : IScenario
         }
     }
 
-    private sealed record Storm(double Milliseconds, int UpstreamCalls, int Issued, int Failures, int DistinctNewValues);
+    private sealed record Storm(double Milliseconds, int UpstreamCalls, int Issued, int Failures, int DistinctNewValues, string? FirstError);
 
     private static async Task<Storm> StormAsync(Replicas replicas, WeChatSimulator.SimulatorHost simulator, string appId, int callers, CancellationToken cancellationToken)
     {
         var stale = (await replicas.Servers[0].GetTokenAsync(appId, cancellationToken)).Value;
         var (callsBefore, issuedBefore) = BenchSimulator.Count(simulator, appId);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        string? firstError = null;
         var request = new ForceRefreshRequest { Key = BenchApps.Key(appId), StaleValue = stale };
         var calls = Enumerable.Range(0, callers).Select(async i =>
         {
@@ -102,8 +104,9 @@ internal sealed class RefreshStormScenario : IScenario
             {
                 return (await channel.UnaryAsync(TokenCenterMethods.ForceRefresh, request, CallOptions.WithTimeout(TimeSpan.FromSeconds(30), cancellationToken))).Value;
             }
-            catch (RpcException)
+            catch (RpcException ex)
             {
+                Interlocked.CompareExchange(ref firstError, $"{ex.StatusCode}: {ex.Status.Detail}", null);
                 return null;
             }
         }).ToArray();
@@ -114,6 +117,6 @@ internal sealed class RefreshStormScenario : IScenario
         var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         var (callsAfter, issuedAfter) = BenchSimulator.Count(simulator, appId);
         var fresh = values.Where(v => v is not null && v != stale).Distinct().Count();
-        return new Storm(elapsed, callsAfter - callsBefore, issuedAfter - issuedBefore, values.Count(v => v is null || v == stale), fresh);
+        return new Storm(elapsed, callsAfter - callsBefore, issuedAfter - issuedBefore, values.Count(v => v is null || v == stale), fresh, firstError);
     }
 }
