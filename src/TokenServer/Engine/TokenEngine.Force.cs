@@ -31,6 +31,7 @@ public sealed partial class TokenEngine
                 if (slot.InFlight is null && !_quota.TryAllow(key, _time.GetUtcNow(), out var retryAfter, out var reason))
                 {
                     EngineLog.QuotaRefused(_logger, key, reason, retryAfter);
+                    _metrics?.ForcedRefreshRefused(key, reason);
                     throw new RefreshQuotaExceededException(key, retryAfter, reason);
                 }
 

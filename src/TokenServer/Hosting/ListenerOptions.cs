@@ -13,6 +13,12 @@ public sealed class ListenerOptions
     /// <summary>Web listener. Default <c>http://0.0.0.0:5000</c> (Development: 127.0.0.1).</summary>
     public string Web { get; set; } = "http://0.0.0.0:5000";
 
+    /// <summary>
+    /// Optional admin listener (HTTP/1.1) for the status page, <c>/status.json</c> and <c>/metrics</c>
+    /// without an API key. Must be bound to loopback (e.g. <c>http://127.0.0.1:5002</c>). Default: none.
+    /// </summary>
+    public string? Admin { get; set; }
+
     /// <summary>PFX certificate for https:// listeners (path; mount it from a secret).</summary>
     public string? CertificatePath { get; set; }
 
