@@ -45,11 +45,17 @@ internal static class KestrelListeners
             if (tls)
             {
                 var certificate = X509CertificateLoader.LoadPkcs12FromFile(options.CertificatePath!, options.CertificatePassword);
-                listen.UseHttps(new HttpsConnectionAdapterOptions
+                var https = new HttpsConnectionAdapterOptions
                 {
                     ServerCertificate = certificate,
                     ClientCertificateMode = options.RequireClientCertificate ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.NoCertificate,
-                });
+                };
+                if (options.RequireClientCertificate && !string.IsNullOrEmpty(options.ClientCertificateAuthorityPath))
+                {
+                    https.ClientCertificateValidation = ClientCertificateTrust.ChainsTo(X509CertificateLoader.LoadCertificateFromFile(options.ClientCertificateAuthorityPath));
+                }
+
+                listen.UseHttps(https);
             }
         }
 

@@ -27,4 +27,11 @@ public sealed class ListenerOptions
 
     /// <summary>Whether https:// listeners ask for (and then require) a client certificate (mTLS).</summary>
     public bool RequireClientCertificate { get; set; }
+
+    /// <summary>
+    /// Certificate (PEM or DER) of the authority that signs client certificates. When set, a client
+    /// certificate is accepted only if it chains to this authority (custom root trust); otherwise the
+    /// operating system's trust store decides.
+    /// </summary>
+    public string? ClientCertificateAuthorityPath { get; set; }
 }

@@ -1,1 +1,0 @@
-namespace TokenCenter.Server.Ops.Tests; public class Placeholder { [Fact] public void Ok() => Assert.True(true); }
