@@ -45,16 +45,15 @@ public sealed class OpsServer : IAsyncDisposable
 
     public WeChatSim Simulator => App.Services.GetRequiredService<WeChatSim>();
 
+
     public static async Task<OpsServer> StartAsync(IDictionary<string, string?> settings, string environment = "Production", bool admin = false, bool waitReady = true)
     {
         var grpcPort = FreePort.Next();
         var webPort = FreePort.Next();
         var adminPort = admin ? FreePort.Next() : 0;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment, ContentRootPath = AppContext.BaseDirectory });
-        var config = new Dictionary<string, string?>(settings)
-        {
-            ["Simulator:Enabled"] = "true",
-        };
+        var config = new Dictionary<string, string?>(settings);
+        config.TryAdd("Simulator:Enabled", "true");
         config.TryAdd("Secrets:Directory", Path.Combine(Path.GetTempPath(), "tokencenter-ops-tests-no-secrets"));
         config.TryAdd("Listeners:Grpc", $"http://127.0.0.1:{grpcPort}");
         config.TryAdd("Listeners:Web", $"http://127.0.0.1:{webPort}");
