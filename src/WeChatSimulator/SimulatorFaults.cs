@@ -4,7 +4,8 @@ namespace WeChatSimulator;
 
 /// <summary>
 /// Faults the simulator injects, changeable at run time (by tests directly, by other processes through
-/// <c>POST /_sim/faults</c>). Faults apply to <c>/cgi-bin/token</c> and <c>/cgi-bin/stable_token</c>;
+/// <c>POST /_sim/faults</c>). Faults apply to the token endpoints: <c>/cgi-bin/token</c>, <c>/cgi-bin/stable_token</c>
+/// and the third-party platform's <c>api_component_token</c> and <c>api_authorizer_token</c>;
 /// <see cref="Latency"/> applies to every <c>/cgi-bin/</c> endpoint.
 /// </summary>
 public sealed class SimulatorFaults
@@ -23,11 +24,15 @@ public sealed class SimulatorFaults
     /// <summary>Share (0..1) of token calls answered <c>-1 system error</c>. Drawn from a <see cref="Random"/> seeded by <see cref="Seed"/>.</summary>
     public double BusyShare { get; set; }
 
-    /// <summary>When true, token calls answer 40164 (caller IP not in the whitelist).</summary>
+    /// <summary>
+    /// When true, token calls answer 40164 (caller IP not in the whitelist); the component token endpoints answer
+    /// 61004 (client ip not registered) instead.
+    /// </summary>
     public bool RejectIp { get; set; }
 
     /// <summary>
-    /// Apps whose token calls answer 45009 (daily quota reached). Change it between calls, or lock the
+    /// Apps whose token calls answer 45009 (for the component endpoints: a component appid or an authorizer
+    /// appid) (daily quota reached). Change it between calls, or lock the
     /// set while changing it when requests are in flight.
     /// </summary>
     public HashSet<string> QuotaExhaustedApps { get; } = new(StringComparer.Ordinal);
@@ -37,6 +42,13 @@ public sealed class SimulatorFaults
     /// 50004, 50007, 89503 or any other code from the WeChat table.
     /// </summary>
     public ConcurrentDictionary<string, int> AppErrors { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Error code forced on a third-party platform's token calls (<c>api_component_token</c> and
+    /// <c>api_authorizer_token</c>), keyed by component appid, e.g. <c>ComponentErrors[componentAppId] = 61004</c>.
+    /// Authorizer appids in <see cref="AppErrors"/> force a code on that authorizer's <c>api_authorizer_token</c> calls.
+    /// </summary>
+    public ConcurrentDictionary<string, int> ComponentErrors { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Seed of the random source behind <see cref="BusyShare"/>; setting it restarts the sequence. Null: unseeded.</summary>
     public int? Seed
@@ -64,6 +76,7 @@ public sealed class SimulatorFaults
         }
 
         AppErrors.Clear();
+        ComponentErrors.Clear();
     }
 
     internal bool IsQuotaExhausted(string appId)

@@ -23,6 +23,7 @@ public sealed class SimulatorHost : IAsyncDisposable
         _app = app;
         BaseAddress = baseAddress;
         Sim = sim;
+        Push = app.Services.GetRequiredService<SimulatorPushDriver>();
     }
 
     /// <summary>Where the simulator listens, e.g. <c>http://127.0.0.1:43123/</c>.</summary>
@@ -30,6 +31,12 @@ public sealed class SimulatorHost : IAsyncDisposable
 
     /// <summary>The simulator's state (counters, faults, clock).</summary>
     public WeChatSim Sim { get; }
+
+    /// <summary>
+    /// Posts component_verify_tickets and authorization events to the components' callback URLs. Its periodic push
+    /// runs when <see cref="SimulatorOptions.PushTicketsPeriodically"/> is set, or after <see cref="SimulatorPushDriver.Start"/>.
+    /// </summary>
+    public SimulatorPushDriver Push { get; }
 
     /// <summary>
     /// Starts a simulator for <paramref name="options"/> on <paramref name="time"/> (default

@@ -9,6 +9,12 @@ public sealed class SimulatorOptions
     /// <summary>The apps the simulator knows. Calls for any other app id answer 40013.</summary>
     public List<SimulatedApp> Apps { get; } = [];
 
+    /// <summary>
+    /// The third-party platforms the simulator knows. Component calls for any other component appid answer
+    /// 61011. Component and authorizer access tokens use <see cref="TokenLifetime"/> and <see cref="OldTokenGrace"/>.
+    /// </summary>
+    public List<SimulatedComponent> Components { get; } = [];
+
     /// <summary>Lifetime of issued access tokens (<c>expires_in</c>). Default 2 h (7200 s).</summary>
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(2);
 
@@ -45,6 +51,35 @@ public sealed class SimulatorOptions
     /// </summary>
     public TimeSpan QuotaDayOffset { get; set; } = TimeSpan.FromHours(8);
 
+    /// <summary>How long a component_verify_ticket is accepted by <c>api_component_token</c> after it was pushed (then 61005). Default 12 h.</summary>
+    public TimeSpan VerifyTicketLifetime { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>Lifetime of pre_auth_codes (<c>expires_in</c> of <c>api_create_preauthcode</c>). Default 30 min (1800 s).</summary>
+    public TimeSpan PreAuthCodeLifetime { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Lifetime of authorization codes posted with <c>authorized</c> / <c>updateauthorized</c> events. Default 10 min.</summary>
+    public TimeSpan AuthorizationCodeLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// When true, every successful <c>api_authorizer_token</c> call returns a new authorizer_refresh_token and the
+    /// one presented stops working (61023). Default false: the refresh token stays the same, as WeChat does today.
+    /// </summary>
+    public bool RotateRefreshTokens { get; set; }
+
+    /// <summary>Successful <c>api_component_token</c> calls per component per day (UTC+8 day) before 45009. Default 2000 (assumed, like the classic quota).</summary>
+    public int ComponentTokenDailyQuota { get; set; } = 2000;
+
+    /// <summary>Interval of the periodic component_verify_ticket push (<see cref="SimulatorPushDriver.Start"/>). Default 10 min.</summary>
+    public TimeSpan TicketPushInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// When true, hosting the simulator through <see cref="SimulatorEndpoints.AddWeChatSimulator"/> (or
+    /// <see cref="SimulatorHost"/>) starts the periodic ticket push every <see cref="TicketPushInterval"/>
+    /// of the simulator's clock. Default false (tests start it with <see cref="SimulatorPushDriver.Start"/>);
+    /// the standalone process turns it on.
+    /// </summary>
+    public bool PushTicketsPeriodically { get; set; }
+
     /// <summary>Checks the values; throws <see cref="ArgumentException"/> naming the bad key.</summary>
     public void Validate()
     {
@@ -77,6 +112,11 @@ public sealed class SimulatorOptions
         NotNegative(OldTokenGrace, nameof(OldTokenGrace));
         NotNegative(StableForceMinInterval, nameof(StableForceMinInterval));
         NotNegative(StableRenewWindow, nameof(StableRenewWindow));
+        Positive(VerifyTicketLifetime, nameof(VerifyTicketLifetime));
+        Positive(PreAuthCodeLifetime, nameof(PreAuthCodeLifetime));
+        Positive(AuthorizationCodeLifetime, nameof(AuthorizationCodeLifetime));
+        Positive(TicketPushInterval, nameof(TicketPushInterval));
+        Count(ComponentTokenDailyQuota, nameof(ComponentTokenDailyQuota));
         Count(DailyQuota, nameof(DailyQuota));
         Count(TestAccountDailyQuota, nameof(TestAccountDailyQuota));
         Count(StableForceDailyLimit, nameof(StableForceDailyLimit));
@@ -88,6 +128,32 @@ public sealed class SimulatorOptions
             {
                 throw new ArgumentException("Simulator:Apps entries need an AppId and a Secret.", nameof(Apps));
             }
+        }
+
+        foreach (var component in Components)
+        {
+            ValidateComponent(component);
+        }
+    }
+
+    /// <summary>Checks one component; throws <see cref="ArgumentException"/> naming the bad key.</summary>
+    internal static void ValidateComponent(SimulatedComponent? component)
+    {
+        if (string.IsNullOrEmpty(component?.ComponentAppId) || string.IsNullOrEmpty(component.Secret) || string.IsNullOrEmpty(component.Token))
+        {
+            throw new ArgumentException("Simulator:Components entries need a ComponentAppId, a Secret and a Token.", nameof(Components));
+        }
+
+        if (!WeChatMessageCrypto.IsValidEncodingAesKey(component.EncodingAesKey))
+        {
+            throw new ArgumentException(
+                $"Simulator:Components ({component.ComponentAppId}): EncodingAesKey must be 43 base64 characters decoding to 32 bytes.", nameof(Components));
+        }
+
+        if (component.CallbackUrl is { } url && (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
+        {
+            throw new ArgumentException(
+                $"Simulator:Components ({component.ComponentAppId}): CallbackUrl must be an absolute http(s) URL.", nameof(Components));
         }
     }
 }

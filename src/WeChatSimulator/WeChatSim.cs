@@ -10,7 +10,9 @@ namespace WeChatSimulator;
 /// <remarks>
 /// Counter endpoint names: <c>token</c>, <c>stable_token</c> (every stable token, forced ones included),
 /// <c>stable_token_force</c> (calls / tokens with <c>force_refresh=true</c>), <c>ticket_jsapi</c>,
-/// <c>ticket_wx_card</c>, <c>get_api_domain_ip</c>.
+/// <c>ticket_wx_card</c>, <c>get_api_domain_ip</c>; third-party platform (see <c>WeChatSim.Components.cs</c>):
+/// <c>api_component_token</c>, <c>api_start_push_ticket</c>, <c>api_create_preauthcode</c>, <c>api_query_auth</c>
+/// and <c>component_verify_ticket</c> per component appid, <c>api_authorizer_token</c> per authorizer appid.
 /// </remarks>
 public sealed partial class WeChatSim
 {
@@ -41,6 +43,11 @@ public sealed partial class WeChatSim
         foreach (var app in options.Apps)
         {
             AddApp(app);
+        }
+
+        foreach (var component in options.Components)
+        {
+            AddComponent(component);
         }
     }
 

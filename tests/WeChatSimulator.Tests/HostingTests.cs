@@ -22,6 +22,19 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public void AddWeChatSimulator_registers_the_push_driver_and_components_from_options()
+    {
+        var services = new ServiceCollection();
+        services.AddWeChatSimulator(o => o.Components.Add(ComponentFlow.Component()));
+        using var provider = services.BuildServiceProvider();
+
+        var driver = provider.GetRequiredService<SimulatorPushDriver>();
+
+        Assert.False(driver.IsRunning);
+        Assert.Equal(ComponentFlow.ComponentAppId, Assert.Single(provider.GetRequiredService<WeChatSim>().Components).ComponentAppId);
+    }
+
+    [Fact]
     public void AddWeChatSimulator_defaults_to_the_system_clock()
     {
         var services = new ServiceCollection();

@@ -45,7 +45,7 @@ public static class TokenEngineServiceCollectionExtensions
         services.TryAddSingleton<UpstreamCallCounter>();
         services.TryAddSingleton<IWeChatTokenClient>(sp => new WeChatTokenClient(
             sp.GetRequiredService<IHttpClientFactory>(),
-            WeChatResilience.Build(sp.GetRequiredService<IOptions<TokenCenterOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WeChatTokenClient>>()),
+            WeChatResilience.Build(sp.GetRequiredService<IOptions<TokenCenterOptions>>(), TimeProvider.System, sp.GetRequiredService<ILogger<WeChatTokenClient>>()),
             sp.GetRequiredService<UpstreamCallCounter>(),
             sp.GetRequiredService<ILogger<WeChatTokenClient>>()));
 

@@ -135,6 +135,6 @@ public sealed partial class TokenEngine : IDisposable
             slot.CompleteWatchers();
         }
 
-        _stopping.Dispose();
+        // _stopping is not disposed: refreshes still unwinding read its token.
     }
 }

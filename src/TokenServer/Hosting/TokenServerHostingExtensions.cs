@@ -83,6 +83,7 @@ public static class TokenServerHostingExtensions
             .ServerStreaming(HealthMethods.Watch, guard.Streaming<Grpc.Health.V1.HealthCheckRequest, Grpc.Health.V1.HealthCheckResponse>(health.Watch, Access.Open));
         app.MapGrpcUnimplemented();
 
+        app.MapWeChatCompatEndpoints();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions
         {

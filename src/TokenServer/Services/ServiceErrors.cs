@@ -30,7 +30,8 @@ internal static class ServiceErrors
         UpstreamUnavailableException u => new RpcException(StatusCode.Unavailable, $"WeChat answered errcode {u.ErrCode}: {u.ErrMsg}"),
         TokenUnavailableException t => new RpcException(StatusCode.Unavailable, t.Message),
         RefreshQuotaExceededException q => QuotaExceeded(q),
-        OperationCanceledException when context.CancellationToken.IsCancellationRequested => time.GetUtcNow().UtcDateTime >= context.Deadline
+        // Deadlines are wall-clock (grpc-timeout), whatever clock token lifetimes run on.
+        OperationCanceledException when context.CancellationToken.IsCancellationRequested => TimeProvider.System.GetUtcNow().UtcDateTime >= context.Deadline
             ? new RpcException(StatusCode.DeadlineExceeded, "the deadline passed before a token was available")
             : new RpcException(StatusCode.Cancelled, "the call was cancelled"),
         _ => null,

@@ -12,7 +12,8 @@ namespace TokenCenter.Server.Upstream;
 /// <summary>
 /// Builds the Polly pipeline around one WeChat token call: retry with exponential backoff and jitter on
 /// errcode -1, HTTP 5xx, timeouts and transport errors (never on any other errcode), and a timeout per
-/// attempt. Delays and timeouts run on the injected <see cref="TimeProvider"/>.
+/// attempt. Delays and timeouts are network time, so the pipeline runs on the system clock even when
+/// token lifetimes run on a test clock (a simulated hour passing must not time out an HTTP call in flight).
 /// </summary>
 internal static class WeChatResilience
 {

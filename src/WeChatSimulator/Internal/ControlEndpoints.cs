@@ -11,7 +11,8 @@ namespace WeChatSimulator.Internal;
 /// <list type="bullet">
 /// <item><c>GET /_sim/counters</c> → <c>{"counters":[{"appid","endpoint","calls","issued"}]}</c>; <c>POST /_sim/counters/reset</c>.</item>
 /// <item><c>GET /_sim/faults</c>; <c>POST /_sim/faults</c> with any of <c>latency_ms, busy_share, seed, reject_ip,
-/// quota_exhausted_apps (array, replaces), app_errors (object appid→errcode, replaces)</c>; <c>POST /_sim/faults/clear</c>.</item>
+/// quota_exhausted_apps (array, replaces), app_errors (object appid→errcode, replaces),
+/// component_errors (object component appid→errcode, replaces)</c>; <c>POST /_sim/faults/clear</c>.</item>
 /// <item><c>GET /_sim/time</c>; <c>POST /_sim/advance?seconds=N</c> (only when the clock is a <see cref="ManualClock"/>, else 409).</item>
 /// <item><c>GET /_sim/apps</c> (ids only); <c>POST /_sim/apps</c> with <c>{appid, secret, is_test_account?}</c>.</item>
 /// </list>
@@ -74,6 +75,13 @@ internal static class ControlEndpoints
             foreach (var (app, code) in faults.AppErrors)
             {
                 w.WriteNumber(app, code);
+            }
+
+            w.WriteEndObject();
+            w.WriteStartObject("component_errors");
+            foreach (var (component, code) in faults.ComponentErrors)
+            {
+                w.WriteNumber(component, code);
             }
 
             w.WriteEndObject();
@@ -173,9 +181,9 @@ internal static class ControlEndpoints
         await Ok(context);
     }
 
-    private static WeChatSim Sim(HttpContext context) => context.RequestServices.GetRequiredService<WeChatSim>();
+    internal static WeChatSim Sim(HttpContext context) => context.RequestServices.GetRequiredService<WeChatSim>();
 
-    private static ILogger Logger(HttpContext context) =>
+    internal static ILogger Logger(HttpContext context) =>
         context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(SimulatorLog.Category);
 
     private static Task WriteTime(HttpContext context, WeChatSim sim) =>
@@ -185,12 +193,12 @@ internal static class ControlEndpoints
             w.WriteBoolean("manual", sim.Time is ManualClock);
         });
 
-    private static Task Ok(HttpContext context) => WeChatJson.WriteAsync(context, w => w.WriteBoolean("ok", true));
+    internal static Task Ok(HttpContext context) => WeChatJson.WriteAsync(context, w => w.WriteBoolean("ok", true));
 
-    private static Task BadRequest(HttpContext context, string error) =>
+    internal static Task BadRequest(HttpContext context, string error) =>
         WeChatJson.WriteAsync(context, w => w.WriteString("error", error), StatusCodes.Status400BadRequest);
 
-    private static async Task<JsonDocument?> ReadObjectAsync(HttpContext context)
+    internal static async Task<JsonDocument?> ReadObjectAsync(HttpContext context)
     {
         try
         {

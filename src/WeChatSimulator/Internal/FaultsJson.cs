@@ -54,5 +54,15 @@ internal static class FaultsJson
                 faults.AppErrors[app] = code;
             }
         }
+
+        if (body.TryGetProperty("component_errors", out var componentErrors))
+        {
+            var errors = componentErrors.EnumerateObject().Select(p => (p.Name, Code: p.Value.GetInt32())).ToList();
+            faults.ComponentErrors.Clear();
+            foreach (var (component, code) in errors)
+            {
+                faults.ComponentErrors[component] = code;
+            }
+        }
     }
 }

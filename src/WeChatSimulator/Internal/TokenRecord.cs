@@ -1,10 +1,16 @@
 namespace WeChatSimulator.Internal;
 
-/// <summary>Which endpoint issued a token. Classic and stable tokens never affect each other.</summary>
+/// <summary>Which endpoint issued a token. Tokens of different kinds never affect each other.</summary>
 internal enum TokenKind
 {
     Classic,
     Stable,
+
+    /// <summary>A component_access_token (kept in its own registry: it is not a business-API token).</summary>
+    Component,
+
+    /// <summary>An authorizer_access_token; its app id is the authorizer appid.</summary>
+    Authorizer,
 }
 
 /// <summary>One issued access token and the instants at which it stops working.</summary>

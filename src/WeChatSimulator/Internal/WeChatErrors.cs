@@ -21,6 +21,14 @@ internal static class WeChatErrors
     public const int AccountRestricted = 50004;
     public const int AccountFrozen = 50007;
     public const int IpNeedsConfirmation = 89503;
+    public const int DataFormatError = 47001;
+    public const int ComponentIpNotRegistered = 61004;
+    public const int ComponentTicketExpired = 61005;
+    public const int ComponentTicketInvalid = 61006;
+    public const int AuthorizationCodeInvalid = 61009;
+    public const int AuthorizationCodeExpired = 61010;
+    public const int InvalidComponent = 61011;
+    public const int RefreshTokenInvalid = 61023;
 
     public static string Message(int errcode) => errcode switch
     {
@@ -42,6 +50,14 @@ internal static class WeChatErrors
         AccountRestricted => "user limited",
         AccountFrozen => "account frozen",
         IpNeedsConfirmation => "this ip needs the administrator's confirmation, please contact the administrator",
+        DataFormatError => "data format error",
+        ComponentIpNotRegistered => "access clientip is not registered",
+        ComponentTicketExpired => "component ticket is expired",
+        ComponentTicketInvalid => "component ticket is invalid",
+        AuthorizationCodeInvalid => "code is invalid",
+        AuthorizationCodeExpired => "code is expired",
+        InvalidComponent => "invalid component",
+        RefreshTokenInvalid => "refresh_token is invalid",
         _ => "unknown error",
     };
 

@@ -1,0 +1,110 @@
+using System.Threading.Channels;
+
+namespace TokenCenter.Client.Internal;
+
+/// <summary>
+/// The cached token of one key. Readers take <see cref="Current"/> without a lock (an immutable
+/// entry swapped atomically); writers keep the highest version and notify watchers.
+/// </summary>
+internal sealed class TokenSlot(TokenKey key, TimeSpan safetyMargin)
+{
+    private readonly Lock _gate = new();
+    private readonly List<ChannelWriter<TokenInfo>> _watchers = [];
+    private volatile Entry? _current;
+    private Task<TokenInfo>? _fetch;
+
+    public TokenKey Key { get; } = key;
+
+    /// <summary>The held token, or null.</summary>
+    public TokenInfo? Current => _current?.Token;
+
+    private long _lastCheckedTicks = DateTimeOffset.MinValue.UtcTicks;
+
+    /// <summary>When the server was last asked with a unary call (fallback polling), in the client's clock.</summary>
+    public DateTimeOffset LastChecked
+    {
+        get => new(Volatile.Read(ref _lastCheckedTicks), TimeSpan.Zero);
+        set => Volatile.Write(ref _lastCheckedTicks, value.UtcTicks);
+    }
+
+    /// <summary>The held token if it may still be served at <paramref name="now"/> (before expiry minus the margin).</summary>
+    public bool TryGetFresh(DateTimeOffset now, out TokenInfo token)
+    {
+        var entry = _current;
+        if (entry is not null && now < entry.ServeUntil)
+        {
+            token = entry.Token;
+            return true;
+        }
+
+        token = null!;
+        return false;
+    }
+
+    /// <summary>Adopts <paramref name="token"/> if its version is newer than the held one; returns whether it did.</summary>
+    public bool Offer(TokenInfo token)
+    {
+        lock (_gate)
+        {
+            if (_current is { } held && held.Token.Version >= token.Version)
+            {
+                return false;
+            }
+
+            _current = new Entry(token, token.ExpiresAt - safetyMargin);
+            foreach (var watcher in _watchers)
+            {
+                watcher.TryWrite(token);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Joins the unary fetch in flight, or starts one with <paramref name="start"/>.</summary>
+    public Task<TokenInfo> JoinOrStartFetch(Func<Task<TokenInfo>> start)
+    {
+        lock (_gate)
+        {
+            if (_fetch is { IsCompleted: false } running)
+            {
+                return running;
+            }
+
+            _fetch = start();
+            return _fetch;
+        }
+    }
+
+    /// <summary>Registers a watcher; returns the token held now (null if none).</summary>
+    public TokenInfo? Subscribe(ChannelWriter<TokenInfo> writer)
+    {
+        lock (_gate)
+        {
+            _watchers.Add(writer);
+            return _current?.Token;
+        }
+    }
+
+    public void Unsubscribe(ChannelWriter<TokenInfo> writer)
+    {
+        lock (_gate)
+        {
+            _watchers.Remove(writer);
+        }
+    }
+
+    /// <summary>Ends every watcher (the client is being disposed).</summary>
+    public void CompleteWatchers()
+    {
+        lock (_gate)
+        {
+            foreach (var watcher in _watchers)
+            {
+                watcher.TryComplete();
+            }
+        }
+    }
+
+    private sealed record Entry(TokenInfo Token, DateTimeOffset ServeUntil);
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using TokenCenter.Server.Compat;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>
+/// WeChat-compatible token endpoints, so that existing SDKs in any language can point their token URL
+/// at TokenCenter (see docs/sdk-compat.md): <c>GET /cgi-bin/token</c> and <c>POST /cgi-bin/stable_token</c>.
+/// </summary>
+public static class WeChatCompatEndpoints
+{
+    private const int MaxBodyBytes = 4096;
+
+    /// <summary>
+    /// Maps <c>GET /cgi-bin/token</c> and <c>/cgi-bin/stable_token</c> (POST; other methods answer 43002),
+    /// answered from the <see cref="TokenCenter.Server.Engine.TokenEngine"/> registered by <c>AddTokenServer</c>.
+    /// </summary>
+    public static IEndpointRouteBuilder MapWeChatCompatEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var services = endpoints.ServiceProvider;
+        var credentials = ActivatorUtilities.CreateInstance<CompatCredentials>(services);
+        var service = ActivatorUtilities.CreateInstance<CompatTokenService>(services, credentials);
+        var time = services.GetRequiredService<TimeProvider>();
+        endpoints.MapGet("/cgi-bin/token", context => ClassicAsync(context, service, time));
+        endpoints.Map("/cgi-bin/stable_token", context => StableAsync(context, service, time));
+        return endpoints;
+    }
+
+    private static async Task ClassicAsync(HttpContext context, CompatTokenService service, TimeProvider time)
+    {
+        var query = context.Request.Query;
+        var reply = await service.AnswerAsync(query["grant_type"], query["appid"], query["secret"], forceRefresh: false, context.RequestAborted);
+        await reply.WriteAsync(context, time);
+    }
+
+    private static async Task StableAsync(HttpContext context, CompatTokenService service, TimeProvider time)
+    {
+        var body = HttpMethods.IsPost(context.Request.Method) ? await ReadBodyAsync(context) : null;
+        if (body is not { } b)
+        {
+            await CompatReply.Error(CompatErrors.RequirePost).WriteAsync(context, time);
+            return;
+        }
+
+        var reply = await service.AnswerAsync(b.GrantType, b.AppId, b.Secret, b.Force, context.RequestAborted);
+        await reply.WriteAsync(context, time);
+    }
+
+    private static async Task<(string? GrantType, string? AppId, string? Secret, bool Force)?> ReadBodyAsync(HttpContext context)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxBodyBytes;
+        }
+
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            return (Text(root, "grant_type"), Text(root, "appid"), Text(root, "secret"), Flag(root, "force_refresh"));
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        catch (BadHttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    private static string? Text(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static bool Flag(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && (value.ValueKind == JsonValueKind.True
+            || (value.ValueKind == JsonValueKind.String && string.Equals(value.GetString(), "true", StringComparison.OrdinalIgnoreCase)));
+}

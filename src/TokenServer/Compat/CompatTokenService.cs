@@ -1,0 +1,84 @@
+using TokenCenter.Server.Engine;
+
+namespace TokenCenter.Server.Compat;
+
+/// <summary>
+/// Answers WeChat-style token requests from the center's managed token: checks the request like WeChat
+/// (41002, 40002, 41004, 40013, 40125 in WeChat's order), then serves the current token with its
+/// REMAINING lifetime. <c>force_refresh</c> goes through the engine's compare-and-refresh and quota guard.
+/// </summary>
+internal sealed partial class CompatTokenService(CompatCredentials credentials, TokenEngine engine, TimeProvider time, ILogger<CompatTokenService> logger)
+{
+    public const string ClientCredential = "client_credential";
+
+    public async Task<CompatReply> AnswerAsync(string? grantType, string? appId, string? secret, bool forceRefresh, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(appId))
+        {
+            return CompatReply.Error(CompatErrors.AppIdMissing);
+        }
+
+        if (!string.Equals(grantType, ClientCredential, StringComparison.Ordinal))
+        {
+            return CompatReply.Error(CompatErrors.InvalidGrantType);
+        }
+
+        if (string.IsNullOrEmpty(secret))
+        {
+            return CompatReply.Error(CompatErrors.AppSecretMissing);
+        }
+
+        var check = credentials.Check(appId, secret);
+        if (check != 0)
+        {
+            LogRefused(logger, Printable(appId), check);
+            return CompatReply.Error(check);
+        }
+
+        var key = TokenSlotKey.AccessToken(appId);
+        try
+        {
+            var token = await engine.GetAsync(key, cancellationToken).ConfigureAwait(false);
+            if (forceRefresh)
+            {
+                token = await engine.ForceRefreshAsync(key, token.Value, cancellationToken).ConfigureAwait(false);
+            }
+
+            var remaining = (long)Math.Floor((token.ExpiresAt.ToDateTimeOffset() - time.GetUtcNow()).TotalSeconds);
+            if (remaining <= 0)
+            {
+                return CompatReply.Error(CompatErrors.SystemBusy, "system error: TokenCenter holds no valid token yet, retry later");
+            }
+
+            return CompatReply.Token(token.Value, remaining);
+        }
+        catch (RefreshQuotaExceededException q)
+        {
+            LogQuota(logger, appId, q.Reason, q.RetryAfter);
+            return CompatReply.Error(
+                CompatErrors.DailyQuota,
+                $"{CompatErrors.Message(CompatErrors.DailyQuota)}: TokenCenter refused the forced refresh ({q.Reason}); retry after {RefreshQuotaExceededException.Seconds(q.RetryAfter)} s");
+        }
+        catch (UpstreamUnavailableException u)
+        {
+            return CompatReply.Error(CompatErrors.SystemBusy, $"system error: TokenCenter holds no valid token (WeChat answered errcode {u.ErrCode}), retry later");
+        }
+        catch (TokenUnavailableException)
+        {
+            return CompatReply.Error(CompatErrors.SystemBusy, "system error: TokenCenter holds no valid token, retry later");
+        }
+        catch (UnknownTokenKeyException)
+        {
+            return CompatReply.Error(CompatErrors.InvalidAppId);
+        }
+    }
+
+    private static string Printable(string value) =>
+        value.Length <= 32 && value.All(char.IsAsciiLetterOrDigit) ? value : "(malformed)";
+
+    [LoggerMessage(EventId = 600, Level = LogLevel.Information, Message = "WeChat-compatible token request for appid {AppId} refused with errcode {ErrCode}")]
+    private static partial void LogRefused(ILogger logger, string appId, int errCode);
+
+    [LoggerMessage(EventId = 601, Level = LogLevel.Warning, Message = "WeChat-compatible force_refresh for {AppId} refused by the quota guard ({Reason}); retry after {RetryAfter}")]
+    private static partial void LogQuota(ILogger logger, string appId, string reason, TimeSpan retryAfter);
+}

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+
+namespace TokenCenter.Server.Storage.Redis;
+
+/// <summary>Log messages of the Redis store and lock. Token values and passwords are never logged.</summary>
+internal static partial class RedisLog
+{
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Redis token store on {Endpoint} (key prefix '{Prefix}').")]
+    public static partial void StoreCreated(ILogger logger, string endpoint, string prefix);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Redis store unavailable: {Reason} ({Suppressed} similar failures not logged).")]
+    public static partial void StoreUnavailable(ILogger logger, string reason, int suppressed);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "A TokenChanged handler failed for {Key}.")]
+    public static partial void HandlerFailed(ILogger logger, Exception exception, string key);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Ignored a malformed message on the Redis events channel.")]
+    public static partial void MalformedEvent(ILogger logger);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "Version check found {Key} at version {Version}, newer than announced; a pub/sub message was missed.")]
+    public static partial void MissedEvent(ILogger logger, string key, long version);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Redlock over {Count} master(s): {Endpoints}; quorum {Quorum}.")]
+    public static partial void LockCreated(ILogger logger, int count, string endpoints, int quorum);
+
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "Redlock master unavailable: {Reason} ({Suppressed} similar failures not logged).")]
+    public static partial void LockMasterFailed(ILogger logger, string reason, int suppressed);
+}

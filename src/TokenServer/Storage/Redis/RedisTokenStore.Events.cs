@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+using TokenCenter.Server.Engine;
+
+namespace TokenCenter.Server.Storage.Redis;
+
+/// <summary>
+/// Change propagation: the pub/sub subscription on <c>{p}:events</c> and the periodic version check
+/// that repairs lost messages. <see cref="TokenChanged"/> is raised once per (key, newer version):
+/// duplicates (our own write's echo, a message also found by the check) are dropped.
+/// </summary>
+internal sealed partial class RedisTokenStore
+{
+    // Highest version announced per key this store has seen (read, written or announced).
+    private readonly ConcurrentDictionary<TokenSlotKey, long> _announced = new();
+    private readonly object _subscriptionGate = new();
+    private Task? _subscribing;
+
+    public event Action<TokenSlotKey, long>? TokenChanged;
+
+    /// <summary>
+    /// Subscribes to the events channel (once; the multiplexer re-subscribes after reconnects by
+    /// itself). Retried by the next call when the first attempt failed.
+    /// </summary>
+    internal Task EnsureSubscribedAsync(CancellationToken cancellationToken)
+    {
+        lock (_subscriptionGate)
+        {
+            if (_subscribing is null || _subscribing.IsFaulted || _subscribing.IsCanceled)
+            {
+                _subscribing = SubscribeAsync(cancellationToken);
+            }
+
+            return _subscribing;
+        }
+    }
+
+    /// <summary>
+    /// Re-reads the stored version of every key this store knows and raises <see cref="TokenChanged"/>
+    /// for each newer than the one announced (a missed message). Returns how many it raised.
+    /// </summary>
+    /// <exception cref="TokenStoreUnavailableException">Redis cannot be reached.</exception>
+    internal async Task<int> CheckVersionsAsync(CancellationToken cancellationToken)
+    {
+        var keys = _announced.Keys.ToArray();
+        if (keys.Length == 0)
+        {
+            return 0;
+        }
+
+        var versions = await RunAsync(
+            "version check",
+            db => Task.WhenAll(keys.Select(key => db.HashGetAsync(_keys.Token(key), "version"))),
+            cancellationToken).ConfigureAwait(false);
+        var raised = 0;
+        for (var i = 0; i < keys.Length; i++)
+        {
+            if (versions[i].TryParse(out long version)
+                && _announced.TryGetValue(keys[i], out var known) && version > known)
+            {
+                RedisLog.MissedEvent(_logger, keys[i].ToString(), version);
+                if (Announce(keys[i], version))
+                {
+                    raised++;
+                }
+            }
+        }
+
+        return raised;
+    }
+
+    private async Task SubscribeAsync(CancellationToken cancellationToken)
+    {
+        var multiplexer = await _connection.GetAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        var subscriber = multiplexer.GetSubscriber();
+        try
+        {
+            await subscriber.SubscribeAsync(_keys.Events, OnMessage).WaitAsync(_options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RedisConnection.IsRedisFailure(ex))
+        {
+            // Drop the half-registered handler so the retry does not register it twice.
+            _ = subscriber.UnsubscribeAsync(_keys.Events, OnMessage, CommandFlags.FireAndForget);
+            var failure = new TokenStoreUnavailableException(_connection.Describe("SUBSCRIBE", ex), ex);
+            LogUnavailable(failure);
+            throw failure;
+        }
+    }
+
+    private void OnMessage(RedisChannel channel, RedisValue message)
+    {
+        if (!RedisKeys.TryParseEvent(message, out var key, out var version))
+        {
+            RedisLog.MalformedEvent(_logger);
+            return;
+        }
+
+        Announce(key, version);
+    }
+
+    /// <summary>Remembers a key read from the store so the version check watches it.</summary>
+    private void Track(TokenSlotKey key, long version) => _announced.TryAdd(key, version);
+
+    /// <summary>Raises <see cref="TokenChanged"/> when <paramref name="version"/> is newer than announced.</summary>
+    private bool Announce(TokenSlotKey key, long version)
+    {
+        while (true)
+        {
+            if (_announced.TryGetValue(key, out var known))
+            {
+                if (version <= known)
+                {
+                    return false;
+                }
+
+                if (_announced.TryUpdate(key, version, known))
+                {
+                    break;
+                }
+            }
+            else if (_announced.TryAdd(key, version))
+            {
+                break;
+            }
+        }
+
+        try
+        {
+            TokenChanged?.Invoke(key, version);
+        }
+#pragma warning disable CA1031 // A failing handler must not break the subscription.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            RedisLog.HandlerFailed(_logger, ex, key.ToString());
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,178 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using TokenCenter.Server.Engine;
+
+namespace TokenCenter.Server.Storage.Redis;
+
+/// <summary>
+/// The token store shared by all replicas, in Redis (key layout in <see cref="RedisKeys"/>).
+/// Writes are compare-and-set by version in one Lua script that also publishes the change; every
+/// Redis failure surfaces as <see cref="TokenStoreUnavailableException"/> and is logged at most once
+/// per 30 seconds per kind.
+/// </summary>
+internal sealed partial class RedisTokenStore : ITokenStore
+{
+    /// <summary>How long a token key outlives its token (for status output and late readers).</summary>
+    internal static readonly TimeSpan ExpiryMargin = TimeSpan.FromMinutes(1);
+
+    private readonly RedisConnection _connection;
+    private readonly RedisOptions _options;
+    private readonly RedisKeys _keys;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly FailureLogThrottle _throttle;
+
+    public RedisTokenStore(RedisConnection connection, IOptions<RedisOptions> options, TimeProvider timeProvider, ILogger<RedisTokenStore> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _connection = connection ?? throw new ArgumentNullException(nameof(connection));
+        _options = options.Value;
+        _keys = new RedisKeys(_options.KeyPrefix);
+        _timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _throttle = new FailureLogThrottle(timeProvider);
+        RedisLog.StoreCreated(_logger, connection.Description, _options.KeyPrefix);
+
+        // Listen from the start; a failure is logged and retried by RedisTokenStoreMonitor.
+        _ = EnsureSubscribedAsync(CancellationToken.None).ContinueWith(
+            static task => _ = task.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
+    public string Name => "redis";
+
+    public async Task<StoredToken?> GetAsync(TokenSlotKey key, CancellationToken cancellationToken)
+    {
+        var tokenKey = _keys.Token(key);
+        var entries = await RunAsync("HGETALL", db => db.HashGetAllAsync(tokenKey), cancellationToken).ConfigureAwait(false);
+        var token = Parse(entries);
+        if (token is not null)
+        {
+            Track(key, token.Version);
+        }
+
+        return token;
+    }
+
+    public Task<long> NextVersionAsync(TokenSlotKey key, CancellationToken cancellationToken)
+    {
+        RedisKey[] keys = [_keys.Version(key), _keys.Token(key)];
+        return RunAsync(
+            "next version",
+            async db => (long)await db.ScriptEvaluateAsync(RedisScripts.NextVersion, keys).ConfigureAwait(false),
+            cancellationToken);
+    }
+
+    public async Task<bool> TryWriteAsync(TokenSlotKey key, StoredToken token, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        if (string.IsNullOrEmpty(token.Value))
+        {
+            throw new ArgumentException("An empty token value is never stored.", nameof(token));
+        }
+
+        var remaining = token.ExpiresAt - _timeProvider.GetUtcNow();
+        var ttl = (remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero) + ExpiryMargin;
+        RedisKey[] keys = [_keys.Token(key), _keys.Version(key)];
+        RedisValue[] args =
+        [
+            token.Value,
+            token.ExpiresAt.ToUnixTimeMilliseconds(),
+            token.ObtainedAt.ToUnixTimeMilliseconds(),
+            token.Version,
+            (long)ttl.TotalMilliseconds,
+            (string)_keys.Events!,
+            RedisKeys.EventMessage(key, token.Version),
+        ];
+        var written = await RunAsync(
+            "write",
+            async db => (long)await db.ScriptEvaluateAsync(RedisScripts.CompareAndSetToken, keys, args).ConfigureAwait(false) == 1,
+            cancellationToken).ConfigureAwait(false);
+        if (written)
+        {
+            // Announce locally at once; the pub/sub echo of this write is then recognised as known.
+            Announce(key, token.Version);
+        }
+
+        return written;
+    }
+
+    public Task RemoveAsync(TokenSlotKey key, CancellationToken cancellationToken)
+    {
+        var tokenKey = _keys.Token(key);
+        _announced.TryRemove(key, out _);
+        return RunAsync("DEL", db => db.KeyDeleteAsync(tokenKey), cancellationToken);
+    }
+
+    public async Task<bool> PingAsync(CancellationToken cancellationToken) =>
+        await CheckAsync(cancellationToken).ConfigureAwait(false) is null;
+
+    /// <summary>Null when Redis answers a PING, otherwise the reason it does not (no password).</summary>
+    internal async Task<string?> CheckAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunAsync("PING", db => db.PingAsync(), cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (TokenStoreUnavailableException ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    internal RedisKeys Keys => _keys;
+
+    private async Task<T> RunAsync<T>(string operation, Func<IDatabase, Task<T>> action, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _connection.RunAsync(operation, action, _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TokenStoreUnavailableException ex)
+        {
+            LogUnavailable(ex);
+            throw;
+        }
+    }
+
+    private void LogUnavailable(TokenStoreUnavailableException exception)
+    {
+        var kind = exception.InnerException?.GetType().Name ?? nameof(TokenStoreUnavailableException);
+        if (_throttle.ShouldLog(kind, out var suppressed))
+        {
+            RedisLog.StoreUnavailable(_logger, exception.Message, suppressed);
+        }
+    }
+
+    private static StoredToken? Parse(HashEntry[] entries)
+    {
+        if (entries.Length == 0)
+        {
+            return null;
+        }
+
+        var fields = entries.ToDictionary(e => (string)e.Name!, e => (string?)e.Value, StringComparer.Ordinal);
+        if (!fields.TryGetValue("value", out var value) || string.IsNullOrEmpty(value)
+            || !TryGetLong(fields, "expires_at", out var expiresAt)
+            || !TryGetLong(fields, "obtained_at", out var obtainedAt)
+            || !TryGetLong(fields, "version", out var version))
+        {
+            return null;
+        }
+
+        return new StoredToken(
+            value,
+            DateTimeOffset.FromUnixTimeMilliseconds(expiresAt),
+            DateTimeOffset.FromUnixTimeMilliseconds(obtainedAt),
+            version);
+    }
+
+    private static bool TryGetLong(Dictionary<string, string?> fields, string name, out long result)
+    {
+        result = 0;
+        return fields.TryGetValue(name, out var text)
+            && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out result);
+    }
+}

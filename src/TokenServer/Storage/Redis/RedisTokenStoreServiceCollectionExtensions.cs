@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using TokenCenter.Server.Engine;
+using TokenCenter.Server.Storage.Redis;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the Redis token store and the Redlock lock.</summary>
+public static class RedisTokenStoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// When <c>Redis:Configuration</c> is set, registers <see cref="ITokenStore"/> (Redis),
+    /// <see cref="IDistributedLock"/> (Redlock), their options (validated at start), the change
+    /// monitor and the <c>redis</c> health check (tag <c>ready</c>). These replace any store or lock
+    /// registered before, and win over defaults added later with <c>TryAdd</c>.
+    /// </summary>
+    /// <returns>Whether Redis is configured (and so was registered).</returns>
+    public static bool AddRedisTokenStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(RedisOptions.SectionName);
+        if (string.IsNullOrWhiteSpace(section[nameof(RedisOptions.Configuration)]))
+        {
+            return false;
+        }
+
+        services.AddOptions<RedisOptions>().Bind(section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisOptions>, RedisOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new RedisConnection(sp.GetRequiredService<IOptions<RedisOptions>>().Value.Configuration!));
+        services.TryAddSingleton<RedisTokenStore>();
+        services.TryAddSingleton<Redlock>();
+        services.RemoveAll<ITokenStore>();
+        services.AddSingleton<ITokenStore>(sp => sp.GetRequiredService<RedisTokenStore>());
+        services.RemoveAll<IDistributedLock>();
+        services.AddSingleton<IDistributedLock>(sp => sp.GetRequiredService<Redlock>());
+        services.AddHostedService<RedisTokenStoreMonitor>();
+        services.AddHealthChecks().AddCheck<RedisStoreHealthCheck>("redis", tags: ["ready"]);
+        return true;
+    }
+}

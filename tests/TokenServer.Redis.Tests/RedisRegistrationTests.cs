@@ -1,0 +1,136 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using TokenCenter.Server.Engine;
+using TokenCenter.Server.Storage.Redis;
+using TokenServer.Redis.Tests.Infrastructure;
+
+namespace TokenServer.Redis.Tests;
+
+public sealed class RedisRegistrationTests
+{
+    private static IConfiguration Config(params (string Key, string Value)[] values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
+
+    private static ServiceProvider Build(IConfiguration configuration, out bool configured)
+    {
+        var services = new ServiceCollection().AddLogging();
+        configured = services.AddRedisTokenStore(configuration);
+        // An embedded default registered afterwards with TryAdd must not win.
+        services.TryAddSingleton<ITokenStore, UnusedStore>();
+        return services.BuildServiceProvider();
+    }
+
+    [Fact]
+    public void Nothing_is_registered_when_redis_is_not_configured()
+    {
+        using var provider = Build(Config(), out var configured);
+
+        Assert.False(configured);
+        Assert.IsType<UnusedStore>(provider.GetRequiredService<ITokenStore>());
+        Assert.Null(provider.GetService<IDistributedLock>());
+    }
+
+    [Fact]
+    public async Task Redis_store_and_redlock_replace_the_defaults_when_configured()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var provider = Build(
+            Config(("Redis:Configuration", server.Configuration), ("Redis:LockEndpoints:0", server.Configuration), ("Redis:KeyPrefix", "reg")),
+            out var configured);
+
+        Assert.True(configured);
+        var store = Assert.IsType<RedisTokenStore>(provider.GetRequiredService<ITokenStore>());
+        var redlock = Assert.IsType<Redlock>(provider.GetRequiredService<IDistributedLock>());
+        Assert.Single(redlock.Masters);
+        Assert.Contains(provider.GetServices<IHostedService>(), s => s is RedisTokenStoreMonitor);
+        Assert.True(await store.PingAsync(default));
+    }
+
+    [Fact]
+    public void The_store_replaces_a_default_registered_before_it()
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddSingleton<ITokenStore, UnusedStore>();
+
+        services.AddRedisTokenStore(Config(("Redis:Configuration", "127.0.0.1:1")));
+
+        var descriptor = Assert.Single(services, d => d.ServiceType == typeof(ITokenStore));
+        Assert.Null(descriptor.ImplementationType);
+    }
+
+    [Theory]
+    [InlineData("Redis:KeyPrefix", "a{b}", "Redis:KeyPrefix")]
+    [InlineData("Redis:ClockDriftFactor", "0.9", "Redis:ClockDriftFactor")]
+    [InlineData("Redis:EventsCheckInterval", "00:00:00", "Redis:EventsCheckInterval")]
+    [InlineData("Redis:LockEndpoints:0", "host:1,nosuchkeyword=1", "Redis:LockEndpoints:0")]
+    public void Invalid_options_fail_with_a_message_naming_the_key(string key, string value, string named)
+    {
+        using var provider = Build(Config(("Redis:Configuration", "127.0.0.1:1"), (key, value)), out _);
+
+        var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<RedisOptions>>().Value);
+
+        Assert.Contains(named, failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validation_messages_never_echo_a_password()
+    {
+        using var provider = Build(Config(("Redis:Configuration", "127.0.0.1:1,password=hunter2,bogus=1")), out _);
+
+        var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<RedisOptions>>().Value);
+
+        Assert.Contains("Redis:Configuration", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Defaults_are_documented_values()
+    {
+        var options = new RedisOptions();
+
+        Assert.False(options.IsEnabled);
+        Assert.Equal("tc", options.KeyPrefix);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.EventsCheckInterval);
+        Assert.Equal(0.01, options.ClockDriftFactor);
+        Assert.Empty(options.LockEndpoints);
+    }
+
+    [Fact]
+    public async Task Health_check_is_healthy_while_redis_answers_and_unhealthy_with_the_reason_when_it_is_down()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var provider = Build(Config(("Redis:Configuration", server.Configuration)), out _);
+        var health = provider.GetRequiredService<HealthCheckService>();
+        await provider.GetRequiredService<Redlock>().ConnectAsync();
+
+        var up = await health.CheckHealthAsync();
+        Assert.Equal(HealthStatus.Healthy, up.Status);
+
+        server.Kill();
+        var down = await health.CheckHealthAsync();
+
+        Assert.Equal(HealthStatus.Unhealthy, down.Status);
+        Assert.Contains("Redis PING failed", down.Entries["redis"].Description, StringComparison.Ordinal);
+    }
+
+    private sealed class UnusedStore : ITokenStore
+    {
+        public string Name => "memory";
+
+        public event Action<TokenSlotKey, long>? TokenChanged { add { } remove { } }
+
+        public Task<StoredToken?> GetAsync(TokenSlotKey key, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<long> NextVersionAsync(TokenSlotKey key, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<bool> TryWriteAsync(TokenSlotKey key, StoredToken token, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task RemoveAsync(TokenSlotKey key, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<bool> PingAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+    }
+}
