@@ -18,4 +18,8 @@ public static class TokenCenterMethods
     public static readonly GrpcMethod<WatchTokensRequest, Token> WatchTokens = GrpcMethod<WatchTokensRequest, Token>.Create(Service, "WatchTokens");
 
     public static readonly GrpcMethod<GetStatusRequest, StatusReply> GetStatus = GrpcMethod<GetStatusRequest, StatusReply>.Create(Service, "GetStatus");
+
+    public static readonly GrpcMethod<CreatePreAuthCodeRequest, PreAuthCodeReply> CreatePreAuthCode = GrpcMethod<CreatePreAuthCodeRequest, PreAuthCodeReply>.Create(Service, "CreatePreAuthCode");
+
+    public static readonly GrpcMethod<ListAuthorizersRequest, ListAuthorizersReply> ListAuthorizers = GrpcMethod<ListAuthorizersRequest, ListAuthorizersReply>.Create(Service, "ListAuthorizers");
 }

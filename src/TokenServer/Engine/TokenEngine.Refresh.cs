@@ -227,7 +227,7 @@ public sealed partial class TokenEngine
 
     private void OnTokenChanged(TokenSlotKey key, long version)
     {
-        if (!_slots.TryGetValue(key, out var slot) || (slot.State?.Token.Version ?? 0) >= version || _stopping.IsCancellationRequested)
+        if (!TryGetSlot(key, out var slot) || (slot.State?.Token.Version ?? 0) >= version || _stopping.IsCancellationRequested)
         {
             return;
         }

@@ -28,7 +28,7 @@ public sealed partial class TokenEngine
             StoreReachable = reachable,
             Now = Timestamp.FromDateTimeOffset(now),
         };
-        foreach (var slot in _slots.Values.OrderBy(s => s.Key.ToString(), StringComparer.Ordinal))
+        foreach (var slot in _slots.Values.Concat(_dynamic.Values).OrderBy(s => s.Key.ToString(), StringComparer.Ordinal))
         {
             reply.Keys.Add(KeyStatusOf(slot, now));
         }
@@ -65,6 +65,11 @@ public sealed partial class TokenEngine
             {
                 status.LastError = error.Clone();
             }
+        }
+
+        if (slot.Source is IKeyStateReporter reporter)
+        {
+            status.State = reporter.StateOf(slot.Key);
         }
 
         return status;

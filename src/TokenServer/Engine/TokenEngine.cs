@@ -68,7 +68,7 @@ public sealed partial class TokenEngine : IDisposable
     public bool SupportsKind(TokenKind kind) => _kinds.Contains(kind);
 
     /// <summary>Whether <paramref name="key"/> is configured.</summary>
-    public bool IsConfigured(TokenSlotKey key) => _slots.ContainsKey(key);
+    public bool IsConfigured(TokenSlotKey key) => _slots.ContainsKey(key) || _dynamic.ContainsKey(key);
 
     /// <summary>
     /// Returns the current token of <paramref name="key"/>. A valid held token is returned at once (the
@@ -112,7 +112,7 @@ public sealed partial class TokenEngine : IDisposable
         return state.Message;
     }
 
-    private TokenSlot Slot(TokenSlotKey key) => _slots.TryGetValue(key, out var slot) ? slot : throw new UnknownTokenKeyException(key);
+    private TokenSlot Slot(TokenSlotKey key) => TryGetSlot(key, out var slot) ? slot : throw new UnknownTokenKeyException(key);
 
     private static Exception Rethrowable(Exception failure) => failure switch
     {

@@ -4,6 +4,7 @@ using TokenCenter.Protocol;
 using TokenCenter.Server;
 using TokenCenter.Server.Grpc;
 using TokenCenter.Server.Hosting;
+using TokenCenter.Server.Platform;
 using TokenCenter.Server.Security;
 using TokenCenter.Server.Services;
 using TokenCenter.V1;
@@ -58,6 +59,7 @@ public static class TokenServerHostingExtensions
         builder.Services.AddGrpcWireServer();
         builder.Services.Configure<TokenCenter.Protocol.Server.GrpcServerOptions>(configuration.GetSection("Grpc"));
         builder.Services.AddTokenEngine(configuration);
+        builder.Services.AddTokenPlatform(configuration);
         builder.Services.AddSingleton<HealthService>();
         builder.Services.AddHealthChecks();
         builder.Services.AddHostedService<StartupBanner>();
@@ -72,17 +74,21 @@ public static class TokenServerHostingExtensions
         OperationsHostingExtensions.UseOperations(app);
         var tokens = app.Services.GetRequiredService<TokenCenterService>();
         var guard = app.Services.GetRequiredService<GrpcCallGuard>();
+        var platform = app.Services.GetRequiredService<PlatformService>();
         app.MapGrpcService()
             .Unary(TokenCenterMethods.GetToken, guard.Unary<GetTokenRequest, Token>(tokens.GetToken, Access.Token, r => AppsOf(r.Key)))
             .Unary(TokenCenterMethods.ForceRefresh, guard.Unary<ForceRefreshRequest, Token>(tokens.ForceRefresh, Access.ForceRefresh, r => AppsOf(r.Key)))
             .ServerStreaming(TokenCenterMethods.WatchTokens, guard.Streaming<WatchTokensRequest, Token>(tokens.WatchTokens, Access.Token, r => r.Keys.SelectMany(AppsOf), isWatch: true))
-            .Unary(TokenCenterMethods.GetStatus, guard.Unary<GetStatusRequest, StatusReply>(tokens.GetStatus, Access.Operator));
+            .Unary(TokenCenterMethods.GetStatus, guard.Unary<GetStatusRequest, StatusReply>(tokens.GetStatus, Access.Operator))
+            .Unary(TokenCenterMethods.CreatePreAuthCode, guard.Unary<CreatePreAuthCodeRequest, PreAuthCodeReply>(platform.CreatePreAuthCode, Access.Token, r => [r.ComponentAppId]))
+            .Unary(TokenCenterMethods.ListAuthorizers, guard.Unary<ListAuthorizersRequest, ListAuthorizersReply>(platform.ListAuthorizers, Access.Token, r => [r.ComponentAppId]));
         var health = app.Services.GetRequiredService<HealthService>();
         app.MapGrpcService()
             .Unary(HealthMethods.Check, health.Check)
             .ServerStreaming(HealthMethods.Watch, guard.Streaming<Grpc.Health.V1.HealthCheckRequest, Grpc.Health.V1.HealthCheckResponse>(health.Watch, Access.Open));
         app.MapGrpcUnimplemented();
 
+        app.MapWeChatCallback();
         app.MapWeChatCompatEndpoints();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions

@@ -29,6 +29,11 @@ internal static class KeyValidator
             throw Invalid($"{field}.kind {(int)key.Kind} is unknown");
         }
 
+        if (key.Kind is TokenKind.ComponentAccessToken && key.AppId.Length > 0)
+        {
+            throw Invalid($"{field}.app_id must be empty for {kindName}");
+        }
+
         var needsApp = key.Kind != TokenKind.ComponentAccessToken;
         var needsComponent = key.Kind is TokenKind.ComponentAccessToken or TokenKind.AuthorizerAccessToken;
         CheckAppId(key.AppId, $"{field}.app_id", needsApp, kindName);

@@ -29,6 +29,11 @@ public sealed class TokenCenterService
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
+        if (NeedsLoading(request.Key))
+        {
+            return LoadThenAsync(request.Key, context, () => GetToken(request, context));
+        }
+
         var key = KeyValidator.Validate(request.Key, "key", _engine);
         var pending = _engine.GetAsync(key, context.CancellationToken);
         return pending.IsCompletedSuccessfully
@@ -41,6 +46,11 @@ public sealed class TokenCenterService
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
+        if (NeedsLoading(request.Key))
+        {
+            return LoadThenAsync(request.Key, context, () => ForceRefresh(request, context));
+        }
+
         var key = KeyValidator.Validate(request.Key, "key", _engine);
         if (string.IsNullOrEmpty(request.StaleValue))
         {
@@ -59,6 +69,11 @@ public sealed class TokenCenterService
         if (request.Keys.Count == 0)
         {
             throw new RpcException(StatusCode.InvalidArgument, "keys must name at least one key");
+        }
+
+        foreach (var k in request.Keys.Where(NeedsLoading))
+        {
+            await _engine.EnsureKeyAsync(TokenSlotKey.FromProto(k), context.CancellationToken).ConfigureAwait(false);
         }
 
         var keys = request.Keys.Select((k, i) => KeyValidator.Validate(k, $"keys[{i}]", _engine)).Distinct().ToList();
@@ -92,6 +107,31 @@ public sealed class TokenCenterService
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         return ServiceErrors.Run(context, _time, ct => _engine.GetStatusAsync(ct));
+    }
+
+    // Dynamic keys (authorizers) may be held by the store but not yet by this replica.
+    private bool NeedsLoading(TokenKey? key) =>
+        key is { Kind: TokenKind.AuthorizerAccessToken } && !_engine.IsConfigured(TokenSlotKey.FromProto(key));
+
+    private async Task<T> LoadThenAsync<T>(TokenKey key, ServerCallContext context, Func<Task<T>> then)
+    {
+        var loaded = await ServiceErrors.Run(context, _time, async ct =>
+        {
+            try
+            {
+                return await _engine.EnsureKeyAsync(TokenSlotKey.FromProto(key), ct).ConfigureAwait(false);
+            }
+            catch (TokenStoreUnavailableException ex)
+            {
+                throw new TokenUnavailableException($"the token store is unavailable: {ex.Message}", ex);
+            }
+        }).ConfigureAwait(false);
+        if (!loaded)
+        {
+            KeyValidator.Validate(key, "key", _engine); // INVALID_ARGUMENT or NOT_FOUND
+        }
+
+        return await then().ConfigureAwait(false);
     }
 
     private async Task PumpAsync(TokenSlotKey key, ChannelWriter<Token> writer, CancellationToken ct)

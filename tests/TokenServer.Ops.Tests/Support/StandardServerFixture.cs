@@ -5,7 +5,14 @@ public sealed class StandardServerFixture : IAsyncLifetime
 {
     public OpsServer Server { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Server = await OpsServer.StartAsync(TestKeys.Standard(withBadApp: true), admin: true);
+    public async Task InitializeAsync()
+    {
+        Server = await OpsServer.StartAsync(TestKeys.Standard(withBadApp: true), admin: true);
+
+        // The bad app's first refresh has failed (and its error is recorded) once GetToken answers UNAVAILABLE.
+        var ex = await Assert.ThrowsAsync<TokenCenter.Protocol.RpcException>(() => Server.GetTokenAsync(TestKeys.BadApp));
+        Assert.Equal(TokenCenter.Protocol.StatusCode.Unavailable, ex.StatusCode);
+    }
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
 }

@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+
+namespace TokenCenter.Server.Engine;
+
+public sealed partial class TokenEngine
+{
+    // Keys that come and go at run time (authorizers of a third-party platform), unlike configured apps.
+    // They are not scheduled by TokenRefresher: their owner schedules them (the shared due set).
+    private readonly ConcurrentDictionary<TokenSlotKey, TokenSlot> _dynamic = new();
+
+    /// <summary>Number of dynamic slots held (authorizers loaded in this replica).</summary>
+    internal int DynamicSlotCount => _dynamic.Count;
+
+    /// <summary>Adds (or returns) the dynamic slot of <paramref name="key"/>, served by <paramref name="source"/>.</summary>
+    internal TokenSlot AddDynamicSlot(TokenSlotKey key, ITokenSource source)
+    {
+        if (_slots.TryGetValue(key, out var configured))
+        {
+            return configured;
+        }
+
+        return _dynamic.GetOrAdd(key, static (k, s) => new TokenSlot(k, s), source);
+    }
+
+    /// <summary>Drops a dynamic slot (e.g. the authorizer unauthorized): the key is NOT_FOUND from now on and its watches end.</summary>
+    internal bool RemoveDynamicSlot(TokenSlotKey key)
+    {
+        if (!_dynamic.TryRemove(key, out var slot))
+        {
+            return false;
+        }
+
+        slot.CompleteWatchers();
+        return true;
+    }
+
+    internal bool TryGetSlot(TokenSlotKey key, [NotNullWhen(true)] out TokenSlot? slot) =>
+        _slots.TryGetValue(key, out slot) || _dynamic.TryGetValue(key, out slot);
+
+    /// <summary>Makes <paramref name="token"/> current for <paramref name="key"/> (already stored by the caller); false when not newer.</summary>
+    internal bool Adopt(TokenSlotKey key, StoredToken token)
+    {
+        var slot = Slot(key);
+        if (!slot.TryAdopt(token))
+        {
+            return false;
+        }
+
+        lock (slot.Gate)
+        {
+            slot.LastRefreshAt = token.ObtainedAt;
+            slot.LastTrigger = RefreshTrigger.Startup;
+            slot.LastFailure = null;
+            slot.LastUpstreamError = null;
+            slot.ConsecutiveFailures = 0;
+        }
+
+        return true;
+    }
+
+    /// <summary>Reads the stored token of a slot into L1 (a dynamic slot just created).</summary>
+    internal Task LoadSlotAsync(TokenSlotKey key, CancellationToken cancellationToken) => AdoptFromStoreAsync(Slot(key), cancellationToken);
+
+    /// <summary>Refreshes <paramref name="key"/> now, ignoring the backoff of earlier failures (e.g. a new ticket arrived).</summary>
+    internal Task<SlotState> RefreshNowAsync(TokenSlotKey key)
+    {
+        var slot = Slot(key);
+        lock (slot.Gate)
+        {
+            slot.RetryNotBefore = null;
+        }
+
+        return RefreshAsync(slot);
+    }
+
+    /// <summary>The held token of <paramref name="key"/> (valid or not), or null.</summary>
+    internal StoredToken? Held(TokenSlotKey key) => TryGetSlot(key, out var slot) ? slot.State?.Token : null;
+
+    /// <summary>Loads a dynamic key this replica does not hold yet (e.g. an authorizer stored by another replica); false when unknown.</summary>
+    internal Func<TokenSlotKey, CancellationToken, ValueTask<bool>>? KeyLoader { get; set; }
+
+    /// <summary>
+    /// Whether <paramref name="key"/> is served, loading a dynamic key from the store on first use in this
+    /// replica. Configured keys answer at once.
+    /// </summary>
+    public ValueTask<bool> EnsureKeyAsync(TokenSlotKey key, CancellationToken cancellationToken) =>
+        IsConfigured(key) ? ValueTask.FromResult(true)
+        : KeyLoader is { } loader ? loader(key, cancellationToken)
+        : ValueTask.FromResult(false);
+}

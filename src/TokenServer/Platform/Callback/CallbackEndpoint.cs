@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TokenCenter.Server.Platform.Crypto;
+
+namespace TokenCenter.Server.Platform.Callback;
+
+/// <summary>
+/// <c>POST {CallbackPath}?timestamp&amp;nonce&amp;encrypt_type=aes&amp;msg_signature</c>: WeChat's "authorization event
+/// receiving URL". Order of checks, each refusing without storing anything: component configured (404), body size
+/// (413), query and outer XML (400), msg_signature over the Encrypt element, constant-time (401), timestamp within
+/// ±ReplayWindow of the server clock (403), decryption with the current then the previous EncodingAESKey and the
+/// appid check (403), nonce not seen before (403), inner XML (400). Then the event is handled and <c>success</c> returned.
+/// </summary>
+internal sealed class CallbackEndpoint(
+    ComponentCatalog components,
+    IReplayGuard replays,
+    PlatformEventHandler events,
+    IOptions<PlatformOptions> options,
+    TimeProvider time,
+    ILogger<CallbackEndpoint> logger)
+{
+    private readonly PlatformSettings _settings = options.Value.Platform;
+
+    public async Task<IResult> HandleAsync(HttpContext context, string componentAppId)
+    {
+        var component = components.Find(componentAppId);
+        if (component is null)
+        {
+            return Refuse(componentAppId, StatusCodes.Status404NotFound, "component not configured");
+        }
+
+        var body = await ReadBodyAsync(context.Request, _settings.MaxCallbackBytes, context.RequestAborted).ConfigureAwait(false);
+        if (body is null)
+        {
+            return Refuse(componentAppId, StatusCodes.Status413PayloadTooLarge, $"body larger than {_settings.MaxCallbackBytes} bytes");
+        }
+
+        var query = context.Request.Query;
+        string timestamp = query["timestamp"].ToString(), nonce = query["nonce"].ToString(), signature = query["msg_signature"].ToString();
+        if (timestamp.Length == 0 || nonce.Length == 0 || signature.Length == 0)
+        {
+            return Refuse(componentAppId, StatusCodes.Status400BadRequest, "timestamp, nonce and msg_signature are required");
+        }
+
+        var outer = SafeXml.TryParseFlat(body, _settings.MaxCallbackBytes, out var xmlError);
+        if (outer is null || !outer.TryGetValue("Encrypt", out var encrypt) || encrypt.Length == 0)
+        {
+            return Refuse(componentAppId, StatusCodes.Status400BadRequest, outer is null ? xmlError : "no Encrypt element");
+        }
+
+        if (!CallbackCrypto.VerifySignature(component.Token, timestamp, nonce, encrypt, signature))
+        {
+            return Refuse(componentAppId, StatusCodes.Status401Unauthorized, "msg_signature does not match");
+        }
+
+        if (!long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds > 100_000_000_000
+            || (DateTimeOffset.FromUnixTimeSeconds(seconds) - time.GetUtcNow()).Duration() > _settings.ReplayWindow)
+        {
+            return Refuse(componentAppId, StatusCodes.Status403Forbidden, "timestamp outside the replay window");
+        }
+
+        var xml = CallbackCrypto.TryDecrypt(component.AesKey, encrypt, component.ComponentAppId, out var reason);
+        if (xml is null && component.PreviousAesKey is { } previous)
+        {
+            xml = CallbackCrypto.TryDecrypt(previous, encrypt, component.ComponentAppId, out var previousReason);
+            reason = xml is null ? $"{reason} (previous key: {previousReason})" : reason;
+        }
+
+        if (xml is null)
+        {
+            return Refuse(componentAppId, StatusCodes.Status403Forbidden, "cannot decrypt: " + reason);
+        }
+
+        var fields = SafeXml.TryParseFlat(xml, _settings.MaxCallbackBytes, out xmlError);
+        if (fields is null)
+        {
+            return Refuse(componentAppId, StatusCodes.Status400BadRequest, "decrypted " + xmlError);
+        }
+
+        if (fields.TryGetValue("AppId", out var appId) && appId.Length > 0 && appId != component.ComponentAppId)
+        {
+            return Refuse(componentAppId, StatusCodes.Status403Forbidden, "decrypted AppId is another component");
+        }
+
+        if (!await replays.TryRememberAsync(componentAppId, nonce, signature, _settings.ReplayWindow, context.RequestAborted).ConfigureAwait(false))
+        {
+            return Refuse(componentAppId, StatusCodes.Status403Forbidden, "replayed message (nonce already seen)");
+        }
+
+        await events.HandleAsync(component, fields, context.RequestAborted).ConfigureAwait(false);
+        return Results.Text("success", "text/plain", Encoding.UTF8);
+    }
+
+    private IResult Refuse(string componentAppId, int status, string reason)
+    {
+        PlatformLog.CallbackRefused(logger, componentAppId, status, reason);
+        return Results.Text(status == StatusCodes.Status404NotFound ? "unknown component" : "refused", "text/plain", Encoding.UTF8, status);
+    }
+
+    /// <summary>The body as UTF-8 text, or null when it is larger than <paramref name="limit"/> (read no further).</summary>
+    private static async Task<string?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit)
+        {
+            return null;
+        }
+
+        var buffer = new byte[Math.Min(limit + 1, (int)(request.ContentLength ?? 4096) + 1)];
+        var total = 0;
+        while (true)
+        {
+            if (total == buffer.Length)
+            {
+                if (buffer.Length > limit)
+                {
+                    return null;
+                }
+
+                Array.Resize(ref buffer, Math.Min(buffer.Length * 2, limit + 1));
+            }
+
+            var read = await request.Body.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total > limit ? null : Encoding.UTF8.GetString(buffer, 0, total);
+    }
+}

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Logging;
+using TokenCenter.Server.Engine;
+
+namespace TokenCenter.Server.Platform;
+
+/// <summary>Log messages of the third-party platform. Tickets, tokens, refresh tokens and keys appear only as fingerprints.</summary>
+internal static partial class PlatformLog
+{
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Callback for {ComponentAppId} refused ({Status}): {Reason}")]
+    public static partial void CallbackRefused(ILogger logger, string componentAppId, int status, string reason);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Stored component_verify_ticket of {ComponentAppId} (fingerprint {Fingerprint}, created {CreatedAt:o})")]
+    public static partial void TicketStored(ILogger logger, string componentAppId, string fingerprint, DateTimeOffset createdAt);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Callback event {InfoType} for {ComponentAppId}, authorizer {AuthorizerAppId}")]
+    public static partial void EventReceived(ILogger logger, string infoType, string componentAppId, string authorizerAppId);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Could not handle {InfoType} of {ComponentAppId} for {AuthorizerAppId}: {Reason}")]
+    public static partial void EventFailed(ILogger logger, string infoType, string componentAppId, string authorizerAppId, string reason);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "WeChat {Endpoint} for {AppId} failed: {Reason}")]
+    public static partial void UpstreamFailed(ILogger logger, string endpoint, string appId, string reason);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "WeChat {Endpoint} for {AppId} answered errcode {ErrCode}: {ErrMsg}")]
+    public static partial void UpstreamError(ILogger logger, string endpoint, string appId, int errCode, string errMsg);
+
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Information, Message = "No usable component_verify_ticket for {ComponentAppId}; requested a push (api_start_push_ticket errcode {ErrCode})")]
+    public static partial void PushRequested(ILogger logger, string componentAppId, int errCode);
+
+    [LoggerMessage(EventId = 4008, Level = LogLevel.Warning, Message = "Authorizer {Key} needs re-authorization (61023); its token is no longer refreshed")]
+    public static partial void NeedsReauthorization(ILogger logger, TokenSlotKey key);
+
+    [LoggerMessage(EventId = 4009, Level = LogLevel.Information, Message = "Authorizer {Key} stored (token fingerprint {Fingerprint}, refresh token fingerprint {RefreshFingerprint})")]
+    public static partial void AuthorizerStored(ILogger logger, TokenSlotKey key, string fingerprint, string refreshFingerprint);
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Information, Message = "Authorizer {Key} removed (unauthorized)")]
+    public static partial void AuthorizerRemoved(ILogger logger, TokenSlotKey key);
+
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Error, Message = "Authorizer refresh scheduler pass failed; continuing")]
+    public static partial void SchedulerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4012, Level = LogLevel.Warning, Message = "Scheduled refresh of {Key} failed: {Reason}")]
+    public static partial void ScheduledRefreshFailed(ILogger logger, TokenSlotKey key, string reason);
+}
