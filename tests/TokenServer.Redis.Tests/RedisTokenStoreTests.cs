@@ -102,9 +102,10 @@ public sealed class RedisTokenStoreTests(SharedRedisFixture redis)
     public async Task Next_version_stays_above_a_version_written_by_someone_else()
     {
         await using var replica = TestStores.Store(TestStores.Options(redis.Configuration), new ManualClock(Start));
-        Assert.True(await replica.Store.TryWriteAsync(Key, Token("T", 41), default));
+        var high = Start.ToUnixTimeMilliseconds() + 1000; // above the clock's version floor
+        Assert.True(await replica.Store.TryWriteAsync(Key, Token("T", high), default));
 
-        Assert.Equal(42, await replica.Store.NextVersionAsync(Key, default));
+        Assert.Equal(high + 1, await replica.Store.NextVersionAsync(Key, default));
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public static class TokenEngineServiceCollectionExtensions
     /// <summary>
     /// Adds the token engine: <see cref="TokenCenterOptions"/> bound from the <c>TokenCenter</c> section of
     /// <paramref name="configuration"/> and validated at start; <see cref="TimeProvider.System"/>, the
-    /// in-memory store and the in-process lock unless registered before (e.g. Redis); the WeChat HTTP
+    /// in-memory store, the in-process lock and the in-memory forced-refresh quota unless registered before (e.g. Redis); the WeChat HTTP
     /// client with its resilience pipeline; <see cref="TokenEngine"/>, the proactive refresher (hosted
     /// service) and <see cref="TokenCenterService"/>.
     /// </summary>
@@ -33,6 +33,7 @@ public static class TokenEngineServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ITokenStore, InMemoryTokenStore>();
         services.TryAddSingleton<IDistributedLock, InProcessLock>();
+        services.TryAddSingleton<IRefreshQuotaStore, InMemoryRefreshQuotaStore>();
 
         services.AddHttpClient(WeChatTokenClient.HttpClientName, (sp, http) =>
             {

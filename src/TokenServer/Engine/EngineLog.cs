@@ -34,4 +34,10 @@ internal static partial class EngineLog
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Error, Message = "Proactive refresh loop of {Key} failed unexpectedly; continuing")]
     public static partial void LoopFailed(ILogger logger, TokenSlotKey key, Exception exception);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Wrote the held token of {Key} back to the store: version {Version}, fingerprint {Fingerprint}")]
+    public static partial void TokenWrittenBack(ILogger logger, TokenSlotKey key, long version, string fingerprint);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Could not reconcile {Key} with the store: {Reason}")]
+    public static partial void ReconcileFailed(ILogger logger, TokenSlotKey key, string reason);
 }

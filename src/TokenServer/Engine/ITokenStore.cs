@@ -37,4 +37,16 @@ public interface ITokenStore
     /// store when the version is newer than the one they hold. May be raised on any thread.
     /// </summary>
     event Action<TokenSlotKey, long>? TokenChanged;
+
+    /// <summary>
+    /// Raised when the store may have lost tokens or missed writes: it answers again after being
+    /// unreachable, or a token it held is gone (FLUSHALL, a restart without persistence). Handlers
+    /// reconcile by version: write back a newer valid token held in memory, adopt a newer stored one.
+    /// Stores that cannot lose data never raise it (the default). May be raised on any thread.
+    /// </summary>
+    event Action? ReconcileNeeded
+    {
+        add { }
+        remove { }
+    }
 }

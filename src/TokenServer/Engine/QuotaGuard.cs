@@ -5,68 +5,67 @@ namespace TokenCenter.Server.Engine;
 
 /// <summary>
 /// Limits forced upstream refreshes per key: a minimum interval between two, and a budget per UTC day,
-/// so that a client looping ForceRefresh cannot burn WeChat's daily quota.
+/// so that a client looping ForceRefresh cannot burn WeChat's daily quota. The usage lives in the
+/// <see cref="IRefreshQuotaStore"/>: shared by every replica when Redis is configured.
 /// </summary>
-internal sealed class QuotaGuard(IOptions<TokenCenterOptions> options)
+internal sealed class QuotaGuard(IOptions<TokenCenterOptions> options, IRefreshQuotaStore store)
 {
-    private readonly Lock _gate = new();
-    private readonly Dictionary<TokenSlotKey, Usage> _usage = [];
     private readonly TimeSpan _minInterval = options.Value.Refresh.ForcedMinInterval;
     private readonly int _dailyBudget = options.Value.Refresh.ForcedDailyBudget;
 
-    /// <summary>Whether a forced refresh may run now; otherwise when it may, and why not.</summary>
-    public bool TryAllow(TokenSlotKey key, DateTimeOffset now, out TimeSpan retryAfter, out string reason)
+    /// <summary>Whether a forced refresh may run now (nothing recorded); otherwise when it may, and why not.</summary>
+    /// <exception cref="TokenStoreUnavailableException">The quota store cannot be reached.</exception>
+    public async Task<QuotaVerdict> CheckAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        lock (_gate)
-        {
-            var usage = Current(key, now);
-            if (usage.Count >= _dailyBudget)
-            {
-                retryAfter = NextUtcMidnight(now) - now;
-                reason = $"daily budget of {_dailyBudget} used up";
-                return false;
-            }
-
-            if (usage.Last is { } last && now - last < _minInterval)
-            {
-                retryAfter = last + _minInterval - now;
-                reason = $"minimum interval of {_minInterval.TotalSeconds:0.###} s";
-                return false;
-            }
-
-            retryAfter = TimeSpan.Zero;
-            reason = string.Empty;
-            return true;
-        }
+        var usage = await store.GetAsync(key, now, cancellationToken).ConfigureAwait(false);
+        return Evaluate(usage, now);
     }
 
-    /// <summary>Records a forced refresh that reached WeChat.</summary>
-    public void Record(TokenSlotKey key, DateTimeOffset now)
+    /// <summary>
+    /// Records a forced refresh about to reach WeChat, if the quota still allows it (checked and recorded
+    /// atomically in the store, so replicas racing for the same budget cannot overrun it).
+    /// </summary>
+    /// <exception cref="TokenStoreUnavailableException">The quota store cannot be reached.</exception>
+    public async Task<QuotaVerdict> TryRecordAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        lock (_gate)
+        if (await store.TryRecordAsync(key, now, _minInterval, _dailyBudget, cancellationToken).ConfigureAwait(false))
         {
-            var usage = Current(key, now);
-            _usage[key] = usage with { Count = usage.Count + 1, Last = now };
+            return QuotaVerdict.Allowed;
         }
+
+        var verdict = await CheckAsync(key, now, cancellationToken).ConfigureAwait(false);
+        return verdict.IsAllowed ? new QuotaVerdict(false, _minInterval, $"minimum interval of {_minInterval.TotalSeconds:0.###} s") : verdict;
     }
 
     /// <summary>Forced refreshes left today for <paramref name="key"/>.</summary>
-    public int BudgetLeft(TokenSlotKey key, DateTimeOffset now)
+    /// <exception cref="TokenStoreUnavailableException">The quota store cannot be reached.</exception>
+    public async Task<int> BudgetLeftAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        lock (_gate)
-        {
-            return Math.Max(0, _dailyBudget - Current(key, now).Count);
-        }
+        var usage = await store.GetAsync(key, now, cancellationToken).ConfigureAwait(false);
+        return Math.Max(0, _dailyBudget - usage.Count);
     }
 
-    private Usage Current(TokenSlotKey key, DateTimeOffset now)
+    private QuotaVerdict Evaluate(RefreshQuotaUsage usage, DateTimeOffset now)
     {
-        var today = DateOnly.FromDateTime(now.UtcDateTime);
-        return _usage.TryGetValue(key, out var u) && u.Day == today ? u : new Usage(today, 0, u?.Last);
+        if (usage.Count >= _dailyBudget)
+        {
+            return new QuotaVerdict(false, NextUtcMidnight(now) - now, $"daily budget of {_dailyBudget} used up");
+        }
+
+        if (usage.Last is { } last && now - last < _minInterval)
+        {
+            return new QuotaVerdict(false, last + _minInterval - now, $"minimum interval of {_minInterval.TotalSeconds:0.###} s");
+        }
+
+        return QuotaVerdict.Allowed;
     }
 
     private static DateTimeOffset NextUtcMidnight(DateTimeOffset now) =>
         new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero).AddDays(1);
+}
 
-    private sealed record Usage(DateOnly Day, int Count, DateTimeOffset? Last);
+/// <summary>The quota guard's answer: allowed, or when to retry and why not.</summary>
+internal readonly record struct QuotaVerdict(bool IsAllowed, TimeSpan RetryAfter, string Reason)
+{
+    public static QuotaVerdict Allowed => new(true, TimeSpan.Zero, string.Empty);
 }

@@ -24,17 +24,22 @@ public sealed partial class TokenEngine
                 return await GetAsync(key, cancellationToken).ConfigureAwait(false);
             }
 
+            if (slot.InFlight is null)
+            {
+                // Checked before starting a refresh (joining one costs nothing); recorded under the lock.
+                var verdict = await StoreCall(() => _quota.CheckAsync(key, _time.GetUtcNow(), cancellationToken)).ConfigureAwait(false);
+                if (!verdict.IsAllowed)
+                {
+                    EngineLog.QuotaRefused(_logger, key, verdict.Reason, verdict.RetryAfter);
+                    _metrics?.ForcedRefreshRefused(key, verdict.Reason);
+                    throw new RefreshQuotaExceededException(key, verdict.RetryAfter, verdict.Reason);
+                }
+            }
+
             Task<SlotState> flight;
             bool started;
             lock (slot.Gate)
             {
-                if (slot.InFlight is null && !_quota.TryAllow(key, _time.GetUtcNow(), out var retryAfter, out var reason))
-                {
-                    EngineLog.QuotaRefused(_logger, key, reason, retryAfter);
-                    _metrics?.ForcedRefreshRefused(key, reason);
-                    throw new RefreshQuotaExceededException(key, retryAfter, reason);
-                }
-
                 flight = StartOrJoin(slot, RefreshTrigger.Forced, staleValue, out started);
             }
 

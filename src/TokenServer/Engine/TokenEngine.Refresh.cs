@@ -81,6 +81,10 @@ public sealed partial class TokenEngine
         {
             result = await RunAsync(slot, trigger, baseline, staleValue, _stopping.Token).ConfigureAwait(false);
         }
+        catch (RefreshQuotaExceededException ex)
+        {
+            error = ex; // another replica used the budget meanwhile: not a failure of the key
+        }
         catch (Exception ex)
         {
             error = ex;
@@ -132,7 +136,12 @@ public sealed partial class TokenEngine
             var version = await StoreCall(() => _store.NextVersionAsync(key, cancellationToken)).ConfigureAwait(false);
             if (trigger == RefreshTrigger.Forced)
             {
-                _quota.Record(key, _time.GetUtcNow());
+                var verdict = await StoreCall(() => _quota.TryRecordAsync(key, _time.GetUtcNow(), cancellationToken)).ConfigureAwait(false);
+                if (!verdict.IsAllowed)
+                {
+                    EngineLog.QuotaRefused(_logger, key, verdict.Reason, verdict.RetryAfter);
+                    throw new RefreshQuotaExceededException(key, verdict.RetryAfter, verdict.Reason);
+                }
             }
 
             var answer = await slot.Source.FetchAsync(key, staleValue, cancellationToken).ConfigureAwait(false);

@@ -30,10 +30,24 @@ public sealed partial class TokenEngine
         };
         foreach (var slot in _slots.Values.Concat(_dynamic.Values).OrderBy(s => s.Key.ToString(), StringComparer.Ordinal))
         {
-            reply.Keys.Add(KeyStatusOf(slot, now));
+            var status = KeyStatusOf(slot, now);
+            status.ForcedRefreshBudgetLeft = await BudgetLeftAsync(slot.Key, now, cancellationToken).ConfigureAwait(false);
+            reply.Keys.Add(status);
         }
 
         return reply;
+    }
+
+    private async Task<int> BudgetLeftAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _quota.BudgetLeftAsync(key, now, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TokenStoreUnavailableException)
+        {
+            return 0; // unknown while the shared store is down; store_reachable says why
+        }
     }
 
     private KeyStatus KeyStatusOf(TokenSlot slot, DateTimeOffset now)
@@ -43,7 +57,6 @@ public sealed partial class TokenEngine
             Key = slot.Key.ToProto(),
             Grant = slot.Source.GrantName(slot.Key),
             UpstreamCallsToday = _calls.Today(slot.Key.AppId),
-            ForcedRefreshBudgetLeft = _quota.BudgetLeft(slot.Key, now),
         };
         if (slot.State?.Token is { } token)
         {

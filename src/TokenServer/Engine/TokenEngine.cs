@@ -54,6 +54,7 @@ public sealed partial class TokenEngine : IDisposable
         _random = random ?? new Random();
         _metrics = metrics;
         _store.TokenChanged += OnTokenChanged;
+        _store.ReconcileNeeded += OnReconcileNeeded;
     }
 
     /// <summary>Every configured key.</summary>
@@ -129,6 +130,7 @@ public sealed partial class TokenEngine : IDisposable
         }
 
         _store.TokenChanged -= OnTokenChanged;
+        _store.ReconcileNeeded -= OnReconcileNeeded;
         _stopping.Cancel();
         foreach (var slot in _slots.Values)
         {

@@ -58,6 +58,16 @@ public static class TokenServerHostingExtensions
         builder.Services.Configure<StartupBanner.Settings>(s => s.SimulatorEnabled = simulatorEnabled);
         builder.Services.AddGrpcWireServer();
         builder.Services.Configure<TokenCenter.Protocol.Server.GrpcServerOptions>(configuration.GetSection("Grpc"));
+        // Redis (when Redis:Configuration is set) must be registered before the engine's in-memory defaults.
+        if (builder.Services.AddRedisTokenStore(configuration))
+        {
+            ThreadPoolMinimum.Raise();
+        }
+        else
+        {
+            builder.Services.AddHostedService<SingleReplicaNotice>();
+        }
+
         builder.Services.AddTokenEngine(configuration);
         builder.Services.AddTokenPlatform(configuration);
         builder.Services.AddSingleton<HealthService>();

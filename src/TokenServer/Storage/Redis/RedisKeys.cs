@@ -12,6 +12,7 @@ namespace TokenCenter.Server.Storage.Redis;
 /// {p}:tok:{kind:component:app}    hash: value, expires_at, obtained_at (unix ms), version
 /// {p}:ver:{kind:component:app}    fencing version source (INCR, kept ≥ the stored version)
 /// {p}:lock:{kind:component:app}   Redlock lease (random value, PX lease)
+/// {p}:quota:{kind:component:app}  forced-refresh quota: day, count, last (unix ms)
 /// {p}:events                      pub/sub channel, messages "kind:component:app|version"
 /// </code>
 /// </summary>
@@ -38,6 +39,9 @@ internal sealed class RedisKeys
     public RedisKey Version(TokenSlotKey key) => Key("ver", key);
 
     public RedisKey Lock(TokenSlotKey key) => Key("lock", key);
+
+    /// <summary>The forced-refresh quota of a key: hash of day, count, last (unix ms).</summary>
+    public RedisKey Quota(TokenSlotKey key) => Key("quota", key);
 
     /// <summary>The event message announcing <paramref name="version"/> of <paramref name="key"/>.</summary>
     public static string EventMessage(TokenSlotKey key, long version) =>

@@ -20,6 +20,12 @@ internal static partial class RedisLog
     [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "Version check found {Key} at version {Version}, newer than announced; a pub/sub message was missed.")]
     public static partial void MissedEvent(ILogger logger, string key, long version);
 
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Redis store answers again; reconciling held tokens with it.")]
+    public static partial void StoreAvailableAgain(ILogger logger);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "The stored token of {Key} is gone or older than announced (flushed or restarted Redis?); reconciling.")]
+    public static partial void TokenGone(ILogger logger, string key);
+
     [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Redlock over {Count} master(s): {Endpoints}; quorum {Quorum}.")]
     public static partial void LockCreated(ILogger logger, int count, string endpoints, int quorum);
 

@@ -23,17 +23,45 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// Next fencing version. KEYS: ver, tok. Returns max(ver, stored version) + 1 and stores it,
-    /// so the source never falls behind the stored token (e.g. after FLUSHALL and a rewrite).
+    /// Next fencing version. KEYS: ver, tok. ARGV: floor (unix ms of the caller's clock). Returns
+    /// max(ver + 1, stored version + 1, floor) and stores it: the source never falls behind the stored
+    /// token, and after FLUSHALL (INCR restarting at 1) it still exceeds every version handed out
+    /// before, which were at most the unix ms of their own time.
     /// </summary>
     public const string NextVersion = """
         local next = redis.call('INCR', KEYS[1])
         local stored = tonumber(redis.call('HGET', KEYS[2], 'version') or '0')
+        local floor = tonumber(ARGV[1])
+        local raised = false
         if next <= stored then
           next = stored + 1
-          redis.call('SET', KEYS[1], next)
+          raised = true
         end
+        if next < floor then
+          next = floor
+          raised = true
+        end
+        if raised then redis.call('SET', KEYS[1], next) end
         return next
+        """;
+
+    /// <summary>
+    /// Forced-refresh quota: check and record atomically. KEYS: quota hash. ARGV: day (yyyymmdd),
+    /// now (unix ms), minimum interval (ms), daily budget, ttl (ms). Records one refresh and returns 1
+    /// when fewer than budget were recorded that day and the last is at least the interval old; else 0.
+    /// </summary>
+    public const string TryRecordQuota = """
+        local count = 0
+        if redis.call('HGET', KEYS[1], 'day') == ARGV[1] then
+          count = tonumber(redis.call('HGET', KEYS[1], 'count') or '0')
+        end
+        local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '-1')
+        local now = tonumber(ARGV[2])
+        if count >= tonumber(ARGV[4]) then return 0 end
+        if last >= 0 and now - last < tonumber(ARGV[3]) then return 0 end
+        redis.call('HSET', KEYS[1], 'day', ARGV[1], 'count', count + 1, 'last', ARGV[2])
+        redis.call('PEXPIRE', KEYS[1], ARGV[5])
+        return 1
         """;
 
     /// <summary>Redlock release. KEYS: lock. ARGV: owner value. Deletes only our own lease.</summary>

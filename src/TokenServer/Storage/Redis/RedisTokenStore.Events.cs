@@ -19,6 +19,8 @@ internal sealed partial class RedisTokenStore
 
     public event Action<TokenSlotKey, long>? TokenChanged;
 
+    public event Action? ReconcileNeeded;
+
     /// <summary>
     /// Subscribes to the events channel (once; the multiplexer re-subscribes after reconnects by
     /// itself). Retried by the next call when the first attempt failed.
@@ -38,7 +40,9 @@ internal sealed partial class RedisTokenStore
 
     /// <summary>
     /// Re-reads the stored version of every key this store knows and raises <see cref="TokenChanged"/>
-    /// for each newer than the one announced (a missed message). Returns how many it raised.
+    /// for each newer than the one announced (a missed message). A key that is gone or older than
+    /// announced (FLUSHALL, a restart without persistence) raises <see cref="ReconcileNeeded"/> once
+    /// and is forgotten until read or announced again. Returns how many TokenChanged it raised.
     /// </summary>
     /// <exception cref="TokenStoreUnavailableException">Redis cannot be reached.</exception>
     internal async Task<int> CheckVersionsAsync(CancellationToken cancellationToken)
@@ -54,10 +58,18 @@ internal sealed partial class RedisTokenStore
             db => Task.WhenAll(keys.Select(key => db.HashGetAsync(_keys.Token(key), "version"))),
             cancellationToken).ConfigureAwait(false);
         var raised = 0;
+        var lost = false;
         for (var i = 0; i < keys.Length; i++)
         {
-            if (versions[i].TryParse(out long version)
-                && _announced.TryGetValue(keys[i], out var known) && version > known)
+            if (!versions[i].TryParse(out long version) || (_announced.TryGetValue(keys[i], out var older) && version < older))
+            {
+                RedisLog.TokenGone(_logger, keys[i].ToString());
+                _announced.TryRemove(keys[i], out _);
+                lost = true;
+                continue;
+            }
+
+            if (_announced.TryGetValue(keys[i], out var known) && version > known)
             {
                 RedisLog.MissedEvent(_logger, keys[i].ToString(), version);
                 if (Announce(keys[i], version))
@@ -67,7 +79,26 @@ internal sealed partial class RedisTokenStore
             }
         }
 
+        if (lost)
+        {
+            RaiseReconcileNeeded();
+        }
+
         return raised;
+    }
+
+    private void RaiseReconcileNeeded()
+    {
+        try
+        {
+            ReconcileNeeded?.Invoke();
+        }
+#pragma warning disable CA1031 // A failing handler must not break the store.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            RedisLog.HandlerFailed(_logger, ex, "(reconcile)");
+        }
     }
 
     private async Task SubscribeAsync(CancellationToken cancellationToken)

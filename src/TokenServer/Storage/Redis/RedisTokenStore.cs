@@ -23,6 +23,7 @@ internal sealed partial class RedisTokenStore : ITokenStore
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly FailureLogThrottle _throttle;
+    private int _unavailable;
 
     public RedisTokenStore(RedisConnection connection, IOptions<RedisOptions> options, TimeProvider timeProvider, ILogger<RedisTokenStore> logger)
     {
@@ -32,7 +33,7 @@ internal sealed partial class RedisTokenStore : ITokenStore
         _keys = new RedisKeys(_options.KeyPrefix);
         _timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
-        _throttle = new FailureLogThrottle(timeProvider);
+        _throttle = new FailureLogThrottle(TimeProvider.System); // log volume is a wall-clock matter
         RedisLog.StoreCreated(_logger, connection.Description, _options.KeyPrefix);
 
         // Listen from the start; a failure is logged and retried by RedisTokenStoreMonitor.
@@ -58,9 +59,10 @@ internal sealed partial class RedisTokenStore : ITokenStore
     public Task<long> NextVersionAsync(TokenSlotKey key, CancellationToken cancellationToken)
     {
         RedisKey[] keys = [_keys.Version(key), _keys.Token(key)];
+        RedisValue[] args = [_timeProvider.GetUtcNow().ToUnixTimeMilliseconds()];
         return RunAsync(
             "next version",
-            async db => (long)await db.ScriptEvaluateAsync(RedisScripts.NextVersion, keys).ConfigureAwait(false),
+            async db => (long)await db.ScriptEvaluateAsync(RedisScripts.NextVersion, keys, args).ConfigureAwait(false),
             cancellationToken);
     }
 
@@ -126,15 +128,26 @@ internal sealed partial class RedisTokenStore : ITokenStore
 
     private async Task<T> RunAsync<T>(string operation, Func<IDatabase, Task<T>> action, CancellationToken cancellationToken)
     {
+        T result;
         try
         {
-            return await _connection.RunAsync(operation, action, _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+            result = await _connection.RunAsync(operation, action, _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (TokenStoreUnavailableException ex)
         {
+            Volatile.Write(ref _unavailable, 1);
             LogUnavailable(ex);
             throw;
         }
+
+        if (Volatile.Read(ref _unavailable) == 1 && Interlocked.Exchange(ref _unavailable, 0) == 1)
+        {
+            // Answering again: writes made meanwhile (or a restart that lost data) need reconciling.
+            RedisLog.StoreAvailableAgain(_logger);
+            RaiseReconcileNeeded();
+        }
+
+        return result;
     }
 
     private void LogUnavailable(TokenStoreUnavailableException exception)

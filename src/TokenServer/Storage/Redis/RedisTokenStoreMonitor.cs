@@ -9,7 +9,11 @@ namespace TokenCenter.Server.Storage.Redis;
 /// Redis is down) and runs the periodic version check every <see cref="RedisOptions.EventsCheckInterval"/>.
 /// Never dies on a failure; failures are logged (rate-limited) by the store.
 /// </summary>
-internal sealed class RedisTokenStoreMonitor(RedisTokenStore store, IOptions<RedisOptions> options, TimeProvider timeProvider) : BackgroundService
+/// <remarks>
+/// The interval is wall-clock time (<see cref="TimeProvider.System"/>): it paces network checks, like a
+/// timeout, and must keep running when tests drive token lifetimes with a fake clock.
+/// </remarks>
+internal sealed class RedisTokenStoreMonitor(RedisTokenStore store, IOptions<RedisOptions> options) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -28,7 +32,7 @@ internal sealed class RedisTokenStoreMonitor(RedisTokenStore store, IOptions<Red
 
             try
             {
-                await Task.Delay(interval, timeProvider, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(interval, TimeProvider.System, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -11,7 +11,8 @@ public static class RedisTokenStoreServiceCollectionExtensions
 {
     /// <summary>
     /// When <c>Redis:Configuration</c> is set, registers <see cref="ITokenStore"/> (Redis),
-    /// <see cref="IDistributedLock"/> (Redlock), their options (validated at start), the change
+    /// <see cref="IDistributedLock"/> (Redlock), <see cref="IRefreshQuotaStore"/> (the forced-refresh
+    /// quota shared by all replicas), their options (validated at start), the change
     /// monitor and the <c>redis</c> health check (tag <c>ready</c>). These replace any store or lock
     /// registered before, and win over defaults added later with <c>TryAdd</c>.
     /// </summary>
@@ -36,6 +37,8 @@ public static class RedisTokenStoreServiceCollectionExtensions
         services.AddSingleton<ITokenStore>(sp => sp.GetRequiredService<RedisTokenStore>());
         services.RemoveAll<IDistributedLock>();
         services.AddSingleton<IDistributedLock>(sp => sp.GetRequiredService<Redlock>());
+        services.RemoveAll<IRefreshQuotaStore>();
+        services.AddSingleton<IRefreshQuotaStore, RedisRefreshQuotaStore>();
         services.AddHostedService<RedisTokenStoreMonitor>();
         services.AddHealthChecks().AddCheck<RedisStoreHealthCheck>("redis", tags: ["ready"]);
         return true;

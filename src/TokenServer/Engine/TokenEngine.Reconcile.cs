@@ -1,0 +1,106 @@
+namespace TokenCenter.Server.Engine;
+
+public sealed partial class TokenEngine
+{
+    private int _reconcileRequests;
+    private int _reconcileRunning;
+
+    /// <summary>
+    /// Reconciles every slot with the store by version: adopts a newer valid stored token; writes back
+    /// the held token when it is valid and the store holds nothing or an older version (a token
+    /// obtained while the store was down, or one lost by a flush). The write is compare-and-set, so
+    /// when several replicas write back at once the newest wins and the others adopt it. Returns how
+    /// many tokens were written back. Store failures are logged and end the pass.
+    /// </summary>
+    internal async Task<int> ReconcileAsync(CancellationToken cancellationToken)
+    {
+        var written = 0;
+        foreach (var slot in _slots.Values)
+        {
+            try
+            {
+                if (await ReconcileSlotAsync(slot, cancellationToken).ConfigureAwait(false))
+                {
+                    written++;
+                }
+            }
+            catch (TokenStoreUnavailableException ex)
+            {
+                EngineLog.ReconcileFailed(_logger, slot.Key, ex.Message);
+                break; // the next ReconcileNeeded (store back) runs a new pass
+            }
+        }
+
+        return written;
+    }
+
+    private async Task<bool> ReconcileSlotAsync(TokenSlot slot, CancellationToken cancellationToken)
+    {
+        var stored = await _store.GetAsync(slot.Key, cancellationToken).ConfigureAwait(false);
+        var held = slot.State?.Token;
+        var now = _time.GetUtcNow();
+        if (stored is not null && !string.IsNullOrEmpty(stored.Value) && (held is null || stored.Version > held.Version))
+        {
+            if (slot.TryAdopt(stored))
+            {
+                EngineLog.TokenAdopted(_logger, slot.Key, stored.Version, Fingerprint.Of(stored.Value));
+            }
+
+            return false;
+        }
+
+        if (held is null || !held.IsValidAt(now) || string.IsNullOrEmpty(held.Value) || (stored is not null && stored.Version >= held.Version))
+        {
+            return false;
+        }
+
+        if (await _store.TryWriteAsync(slot.Key, held, cancellationToken).ConfigureAwait(false))
+        {
+            EngineLog.TokenWrittenBack(_logger, slot.Key, held.Version, Fingerprint.Of(held.Value));
+            return true;
+        }
+
+        // Another replica wrote a newer (or the same) version first: take it.
+        await AdoptFromStoreAsync(slot, cancellationToken).ConfigureAwait(false);
+        return false;
+    }
+
+    private void OnReconcileNeeded()
+    {
+        Interlocked.Increment(ref _reconcileRequests);
+        if (_stopping.IsCancellationRequested || Interlocked.CompareExchange(ref _reconcileRunning, 1, 0) != 0)
+        {
+            return; // the pass running sees the new request and runs once more
+        }
+
+        _ = Task.Run(RunReconcilePassesAsync);
+    }
+
+    private async Task RunReconcilePassesAsync()
+    {
+        while (true)
+        {
+            var seen = Volatile.Read(ref _reconcileRequests);
+            try
+            {
+                await ReconcileAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                Volatile.Write(ref _reconcileRunning, 0);
+                return;
+            }
+
+            if (Volatile.Read(ref _reconcileRequests) != seen)
+            {
+                continue;
+            }
+
+            Volatile.Write(ref _reconcileRunning, 0);
+            if (Volatile.Read(ref _reconcileRequests) == seen || Interlocked.CompareExchange(ref _reconcileRunning, 1, 0) != 0)
+            {
+                return;
+            }
+        }
+    }
+}

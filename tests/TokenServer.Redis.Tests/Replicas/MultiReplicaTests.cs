@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using Grpc.Health.V1;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using TokenCenter.Protocol;
+using TokenCenter.Protocol.Client;
+using TokenCenter.Server.Engine;
+using TokenCenter.Server.Storage.Redis;
+using TokenCenter.V1;
+using TokenServer.Redis.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace TokenServer.Redis.Tests.Replicas;
+
+/// <summary>
+/// Several TokenServer replicas over real HTTP/2, one real redis-server, one simulator and one clock
+/// (each test owns its cluster).
+/// </summary>
+public sealed class MultiReplicaTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Six_hundred_concurrent_forced_refreshes_of_one_stale_token_over_three_replicas_call_WeChat_once()
+    {
+        await using var cluster = await ReplicaCluster.StartAsync(3, grant: "Classic");
+        var stale = await cluster.GetTokenAsync(0);
+        await ReplicaCluster.WaitUntilAsync(() => cluster.HeldVersions().All(v => v == stale.Version), "every replica holds the token");
+        var callsBefore = cluster.TokenCalls;
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 600).Select(i => cluster.ForceRefreshAsync(i % 3, stale.Value)));
+
+        output.WriteLine($"upstream token calls for 600 forced refreshes: {cluster.TokenCalls - callsBefore}");
+        Assert.Equal(1, cluster.TokenCalls - callsBefore);
+        var fresh = results[0];
+        Assert.NotEqual(stale.Value, fresh.Value);
+        Assert.True(fresh.Version > stale.Version);
+        Assert.All(results, r => Assert.Equal(fresh.Value, r.Value));
+        for (var i = 0; i < 3; i++)
+        {
+            var served = await cluster.GetTokenAsync(i);
+            Assert.Equal(fresh.Value, served.Value);
+            Assert.Equal(fresh.Version, served.Version);
+        }
+
+        Assert.Equal(0, await cluster.BusinessCallAsync(fresh.Value));
+    }
+
+    [Fact]
+    public async Task A_refresh_on_one_replica_reaches_GetToken_and_WatchTokens_on_the_others_within_two_seconds()
+    {
+        await using var cluster = await ReplicaCluster.StartAsync(3);
+        var start = await cluster.GetTokenAsync(0);
+        await ReplicaCluster.WaitUntilAsync(() => cluster.HeldVersions().All(v => v == start.Version), "every replica holds the token");
+        using var watch = cluster.Replica(2).Channel.ServerStreaming(
+            TokenCenterMethods.WatchTokens, new WatchTokensRequest { Keys = { ReplicaCluster.Key } }, CallOptions.WithTimeout(TimeSpan.FromSeconds(60)));
+        var messages = watch.ReadAllAsync().GetAsyncEnumerator();
+        Assert.True(await messages.MoveNextAsync());
+        Assert.Equal(start.Version, messages.Current.Version); // the current token first
+
+        var clock = Stopwatch.StartNew();
+        var watched = Task.Run(async () =>
+        {
+            while (await messages.MoveNextAsync())
+            {
+                if (messages.Current.Version > start.Version)
+                {
+                    return (messages.Current, clock.Elapsed);
+                }
+            }
+
+            throw new InvalidOperationException("the watch ended");
+        });
+        var polled = Task.Run(async () =>
+        {
+            while (true)
+            {
+                var token = await cluster.GetTokenAsync(1);
+                if (token.Version > start.Version)
+                {
+                    return (token, clock.Elapsed);
+                }
+
+                await Task.Delay(1);
+            }
+        });
+
+        var fresh = await cluster.ForceRefreshAsync(0, start.Value);
+        var storedAt = clock.Elapsed;
+        var (onB, seenByB) = await polled.WaitAsync(TimeSpan.FromSeconds(10));
+        var (onC, seenByC) = await watched.WaitAsync(TimeSpan.FromSeconds(10));
+
+        output.WriteLine($"ForceRefresh on A answered after {storedAt.TotalMilliseconds:0.0} ms; GetToken on B saw the new version after {seenByB.TotalMilliseconds:0.0} ms, WatchTokens on C after {seenByC.TotalMilliseconds:0.0} ms (propagation delay after A's answer: B {(seenByB - storedAt).TotalMilliseconds:0.0} ms, C {(seenByC - storedAt).TotalMilliseconds:0.0} ms)");
+        Assert.Equal(fresh.Version, onB.Version);
+        Assert.Equal(fresh.Value, onB.Value);
+        Assert.Equal(fresh.Version, onC.Version);
+        Assert.Equal(fresh.Value, onC.Value);
+        Assert.True(seenByB < TimeSpan.FromSeconds(2) && seenByC < TimeSpan.FromSeconds(2), "propagation within 2 s");
+    }
+
+    [Fact]
+    public async Task A_lock_holder_stalled_past_its_lease_cannot_overwrite_the_newer_token_of_another_replica()
+    {
+        await using var cluster = await ReplicaCluster.StartAsync(2, grant: "Classic", configure: s =>
+        {
+            s["TokenCenter:Refresh:LockLease"] = "00:00:00.300";
+            s["TokenCenter:Refresh:ForcedMinInterval"] = "00:00:00";
+        });
+        PausingTokenStore? paused = null;
+        await cluster.StopReplicaAsync(0);
+        await cluster.StartReplicaAsync(0, services =>
+        {
+            services.RemoveAll<ITokenStore>();
+            services.AddSingleton<ITokenStore>(sp => paused = new PausingTokenStore(sp.GetRequiredService<RedisTokenStore>()));
+        });
+        var stale = await cluster.GetTokenAsync(0);
+        Assert.NotNull(paused);
+
+        // A fetches a token under the lock, then stalls before storing it, past its 300 ms lease.
+        paused.Arm();
+        var onA = cluster.ForceRefreshAsync(0, stale.Value);
+        var held = await paused.Paused.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var lockKey = $"{cluster.Prefix}:lock:{{{ReplicaCluster.SlotKey}}}";
+        await ReplicaCluster.WaitUntilAsync(async () => await cluster.Redis.CommandAsync("EXISTS", lockKey) == ":0", "A's lease lapsed");
+
+        // B takes the lock, refreshes and stores a newer version.
+        var onB = await cluster.ForceRefreshAsync(1, stale.Value);
+        Assert.NotEqual(held.Value, onB.Value);
+        Assert.True(onB.Version > held.Version);
+
+        paused.Release();
+        Assert.False(await paused.PausedWriteResult.Task.WaitAsync(TimeSpan.FromSeconds(10)), "the stalled write was refused");
+        var answerOfA = await onA;
+
+        Assert.Equal(onB.Value, answerOfA.Value);
+        Assert.Equal(onB.Value, await cluster.StoredValueAsync());
+        Assert.Equal(onB.Version, (await cluster.GetTokenAsync(0)).Version);
+        Assert.Equal(onB.Version, (await cluster.GetTokenAsync(1)).Version);
+    }
+
+    [Fact]
+    public async Task A_restarted_replica_loads_the_stored_token_and_never_calls_WeChat()
+    {
+        await using var cluster = await ReplicaCluster.StartAsync(3);
+        var token = await cluster.GetTokenAsync(0);
+        cluster.Clock.Advance(TimeSpan.FromMinutes(50)); // still valid, not yet due
+        var calls = cluster.TokenCalls;
+
+        await cluster.StopReplicaAsync(2);
+        await cluster.StartReplicaAsync(2);
+        var loaded = await cluster.GetTokenAsync(2);
+
+        Assert.Equal(token.Value, loaded.Value);
+        Assert.Equal(token.Version, loaded.Version);
+        Assert.Equal(calls, cluster.TokenCalls);
+        Assert.Equal(0, await cluster.BusinessCallAsync(loaded.Value));
+    }
+
+    [Fact]
+    public async Task While_redis_is_down_replicas_serve_memory_and_are_not_ready_then_recover_without_losing_or_refetching_the_token()
+    {
+        await using var cluster = await ReplicaCluster.StartAsync(3);
+        var token = await cluster.GetTokenAsync(0);
+        await ReplicaCluster.WaitUntilAsync(() => cluster.HeldVersions().All(v => v == token.Version), "every replica holds the token");
+        var issued = cluster.IssuedTokens;
+
+        cluster.Redis.Kill();
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(token.Value, (await cluster.GetTokenAsync(i)).Value);
+            var replica = i;
+            await ReplicaCluster.WaitUntilAsync(async () => (await cluster.ReadyzAsync(replica)).Status == 503, $"replica {i} is not ready");
+            var (_, body) = await cluster.ReadyzAsync(i);
+            output.WriteLine($"replica {i} /readyz while Redis is down: {body}");
+            Assert.Contains("\"redis\"", body, StringComparison.Ordinal);
+            Assert.Contains("Redis PING failed", body, StringComparison.Ordinal);
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, await cluster.HealthAsync(i));
+        }
+
+        cluster.Clock.Advance(TimeSpan.FromMinutes(20));
+        Assert.Equal(token.Value, (await cluster.GetTokenAsync(1)).Value);
+
+        await cluster.Redis.RestartAsync(); // empty: nothing was persisted
+
+        for (var i = 0; i < 3; i++)
+        {
+            var replica = i;
+            await ReplicaCluster.WaitUntilAsync(async () => (await cluster.ReadyzAsync(replica)).Status == 200, $"replica {i} is ready again");
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await cluster.HealthAsync(i));
+        }
+
+        await ReplicaCluster.WaitUntilAsync(async () => await cluster.StoredValueAsync() == token.Value, "the held token is written back to Redis");
+        Assert.Equal(issued, cluster.IssuedTokens);
+
+        // The next proactive refresh runs once for all replicas, and everyone moves to it.
+        var end = cluster.Clock.GetUtcNow() + TimeSpan.FromHours(2);
+        while (cluster.Clock.GetUtcNow() < end)
+        {
+            cluster.Clock.Advance(TimeSpan.FromMinutes(1));
+            await ReplicaCluster.WaitUntilAsync(() => cluster.Settled(), "replicas agree");
+        }
+
+        output.WriteLine($"tokens issued after recovery and one proactive refresh: {cluster.IssuedTokens - issued}; token calls {cluster.TokenCalls}");
+        Assert.Equal(issued + 1, cluster.IssuedTokens);
+        var next = await cluster.GetTokenAsync(2);
+        Assert.True(next.Version > token.Version);
+        Assert.Equal(next.Value, await cluster.StoredValueAsync());
+        Assert.Equal(0, await cluster.BusinessCallAsync(next.Value));
+    }
+}
