@@ -38,6 +38,7 @@ public sealed partial class TokenEngine
                     }
 
                     EngineLog.QuotaRefused(_logger, key, verdict.Reason, verdict.RetryAfter);
+                    _metrics?.ForcedRefreshRefused(key, verdict.Reason);
                     throw new RefreshQuotaExceededException(key, verdict.RetryAfter, verdict.Reason);
                 }
             }
