@@ -11,7 +11,8 @@ namespace TokenCenter.Bench.Harness;
 /// </summary>
 internal static partial class H2Load
 {
-    public sealed record Result(double RequestsPerSecond, long Succeeded, long Failed, double P50Ms, double P99Ms, long Logged);
+    /// <summary><paramref name="DataBytes"/>: DATA bytes received; per request it must match the answer's size (a refusal has none).</summary>
+    public sealed record Result(double RequestsPerSecond, long Succeeded, long Failed, double P50Ms, double P99Ms, long Logged, long DataBytes);
 
     public sealed record Load(int Clients, int StreamsPerClient, int Seconds, int WarmupSeconds);
 
@@ -92,8 +93,12 @@ internal static partial class H2Load
             long.Parse(requests.Groups["failed"].Value, CultureInfo.InvariantCulture) + long.Parse(requests.Groups["errored"].Value, CultureInfo.InvariantCulture),
             Stats.Percentile(latencies, 50),
             Stats.Percentile(latencies, 99),
-            latencies.Count);
+            latencies.Count,
+            Traffic().Match(output) is { Success: true } t ? long.Parse(t.Groups[1].Value, CultureInfo.InvariantCulture) : -1);
     }
+
+    [GeneratedRegex(@"\((\d+)\) data")]
+    private static partial Regex Traffic();
 
     [GeneratedRegex(@"finished in [^,]+, ([0-9.]+) req/s")]
     private static partial Regex RequestsPerSecond();

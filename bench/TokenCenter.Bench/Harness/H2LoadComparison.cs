@@ -17,6 +17,7 @@ internal static class H2LoadComparison
         Uri ceiling,
         string requestFile,
         string? throughputTarget,
+        int answerBytes,
         IList<ResultRow> results,
         CancellationToken cancellationToken)
     {

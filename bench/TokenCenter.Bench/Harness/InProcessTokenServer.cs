@@ -45,6 +45,7 @@ internal sealed class InProcessTokenServer : IAsyncDisposable
             new("Listeners:Grpc", grpc.GetLeftPart(UriPartial.Authority)),
             new("Listeners:Web", web.GetLeftPart(UriPartial.Authority)),
             new("Simulator:Enabled", "false"),
+            .. BenchLimits.Settings,
             .. configuration,
         ]);
         builder.Logging.ClearProviders();

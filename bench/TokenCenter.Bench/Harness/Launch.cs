@@ -28,6 +28,10 @@ internal static class Launch
             ["Listeners__Grpc"] = $"http://127.0.0.1:{grpc}",
             ["Listeners__Web"] = $"http://127.0.0.1:{web}",
         };
+        foreach (var (k, v) in BenchLimits.Settings)
+        {
+            env[k.Replace(":", "__", StringComparison.Ordinal)] = v;
+        }
         foreach (var (k, v) in environment ?? new Dictionary<string, string?>())
         {
             env[k] = v;

@@ -43,7 +43,7 @@ internal sealed class EchoThroughputScenario : IScenario
 
         if (H2Load.IsInstalled(out _))
         {
-            await H2LoadComparison.CompareAsync(context, Name, "Echo (h2load, server half)", url, ceilingUrl, requestFile, null, results, cancellationToken);
+            await H2LoadComparison.CompareAsync(context, Name, "Echo (h2load, server half)", url, ceilingUrl, requestFile, null, answer.Length, results, cancellationToken);
         }
         else
         {
