@@ -28,7 +28,8 @@ internal static class Driver
         var work = Path.Combine(Path.GetTempPath(), $"tokencenter-bench-{Environment.ProcessId}");
         Directory.CreateDirectory(work);
         var context = new BenchContext { RepoRoot = repo, ResultsDirectory = results, Quick = quick, WorkDirectory = work };
-        var command = "bash bench/run.sh" + (args.Length > 0 ? " " + string.Join(' ', args) : "");
+        var shown = args.Where((a, i) => a != "--repo" && (i == 0 || args[i - 1] != "--repo")).ToArray();
+        var command = "bash bench/run.sh" + (shown.Length > 0 ? " " + string.Join(' ', shown) : "");
 
         var started = DateTimeOffset.Now;
         var clock = Stopwatch.StartNew();
