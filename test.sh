@@ -35,5 +35,13 @@ if_=$(sed -n 's/^interop: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$inter
 passed=$((passed + ${ip:-0})); failed=$((failed + ${if_:-0}))
 if [ "$irc" -ne 0 ] && [ "${if_:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
 
+# The Dockerfile's publish command, then a smoke test of the published output (no Docker engine here).
+container=$(bash tests/Container/smoke.sh); crc=$?
+echo "$container"
+cp_=$(sed -n 's/^container: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$container" | tail -1)
+cf=$(sed -n 's/^container: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$container" | tail -1)
+passed=$((passed + ${cp_:-0})); failed=$((failed + ${cf:-0}))
+if [ "$crc" -ne 0 ] && [ "${cf:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

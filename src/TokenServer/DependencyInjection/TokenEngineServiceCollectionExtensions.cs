@@ -61,7 +61,8 @@ public static class TokenEngineServiceCollectionExtensions
             sp.GetRequiredService<UpstreamCallCounter>(),
             sp.GetRequiredService<IOptions<TokenCenterOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<TokenEngine>>()));
+            sp.GetRequiredService<ILogger<TokenEngine>>(),
+            metrics: sp.GetService<TokenCenter.Server.Observability.TokenCenterMetrics>()));
         services.AddHostedService<TokenRefresher>();
         services.AddJsSdkTickets();
         services.TryAddSingleton<TokenCenterService>();

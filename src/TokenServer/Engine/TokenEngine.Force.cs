@@ -30,7 +30,15 @@ public sealed partial class TokenEngine
                 var verdict = await StoreCall(() => _quota.CheckAsync(key, _time.GetUtcNow(), cancellationToken)).ConfigureAwait(false);
                 if (!verdict.IsAllowed)
                 {
+                    // Another replica may have refreshed already (its push not here yet): compare
+                    // against the store before refusing, so a caller with an old token gets the new one.
+                    if (await AdoptIfSupersededAsync(slot, current.Token, cancellationToken).ConfigureAwait(false) is { } adopted)
+                    {
+                        return adopted.Message;
+                    }
+
                     EngineLog.QuotaRefused(_logger, key, verdict.Reason, verdict.RetryAfter);
+                    _metrics?.ForcedRefreshRefused(key, verdict.Reason);
                     throw new RefreshQuotaExceededException(key, verdict.RetryAfter, verdict.Reason);
                 }
             }

@@ -91,6 +91,7 @@ public sealed partial class TokenEngine
             RecordFailure(slot, trigger, ex);
         }
 
+        _metrics?.Refreshed(slot.Key, trigger.Name(), error is null);
         lock (slot.Gate)
         {
             if (slot.InFlight == completion.Task)

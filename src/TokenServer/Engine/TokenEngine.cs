@@ -27,6 +27,7 @@ public sealed partial class TokenEngine : IDisposable
     private readonly Random _random;
     private readonly Lock _randomGate = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Observability.TokenCenterMetrics? _metrics;
 
     internal TokenEngine(
         IEnumerable<ITokenSource> sources,
@@ -37,7 +38,8 @@ public sealed partial class TokenEngine : IDisposable
         IOptions<TokenCenterOptions> options,
         TimeProvider time,
         ILogger<TokenEngine> logger,
-        Random? random = null)
+        Random? random = null,
+        Observability.TokenCenterMetrics? metrics = null)
     {
         var list = sources.ToList();
         _slots = list.SelectMany(s => s.Keys.Select(k => new TokenSlot(k, s))).ToFrozenDictionary(s => s.Key);
@@ -50,6 +52,7 @@ public sealed partial class TokenEngine : IDisposable
         _time = time;
         _logger = logger;
         _random = random ?? new Random();
+        _metrics = metrics;
         _store.TokenChanged += OnTokenChanged;
         _store.ReconcileNeeded += OnReconcileNeeded;
     }

@@ -13,6 +13,16 @@ internal static class KestrelListeners
         Bind(kestrel, "Listeners:Grpc", options.Grpc, HttpProtocols.Http2, options);
         // Plaintext HTTP/2 needs prior knowledge, which browsers and WeChat do not have: web is HTTP/1.1 unless TLS.
         Bind(kestrel, "Listeners:Web", options.Web, HttpProtocols.Http1, options);
+        if (!string.IsNullOrWhiteSpace(options.Admin))
+        {
+            if (!Uri.TryCreate(options.Admin, UriKind.Absolute, out var admin) || admin.Scheme != "http"
+                || !(admin.Host == "localhost" || (IPAddress.TryParse(admin.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip))))
+            {
+                throw new InvalidOperationException($"Listeners:Admin '{options.Admin}' must be an http:// address on loopback (127.0.0.1, [::1] or localhost): it serves operator data without an API key.");
+            }
+
+            Bind(kestrel, "Listeners:Admin", options.Admin, HttpProtocols.Http1, options);
+        }
     }
 
     private static void Bind(KestrelServerOptions kestrel, string key, string url, HttpProtocols protocols, ListenerOptions options)
@@ -35,11 +45,17 @@ internal static class KestrelListeners
             if (tls)
             {
                 var certificate = X509CertificateLoader.LoadPkcs12FromFile(options.CertificatePath!, options.CertificatePassword);
-                listen.UseHttps(new HttpsConnectionAdapterOptions
+                var https = new HttpsConnectionAdapterOptions
                 {
                     ServerCertificate = certificate,
                     ClientCertificateMode = options.RequireClientCertificate ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.NoCertificate,
-                });
+                };
+                if (options.RequireClientCertificate && !string.IsNullOrEmpty(options.ClientCertificateAuthorityPath))
+                {
+                    https.ClientCertificateValidation = ClientCertificateTrust.ChainsTo(X509CertificateLoader.LoadCertificateFromFile(options.ClientCertificateAuthorityPath));
+                }
+
+                listen.UseHttps(https);
             }
         }
 

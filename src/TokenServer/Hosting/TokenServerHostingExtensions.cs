@@ -5,7 +5,9 @@ using TokenCenter.Server;
 using TokenCenter.Server.Grpc;
 using TokenCenter.Server.Hosting;
 using TokenCenter.Server.Platform;
+using TokenCenter.Server.Security;
 using TokenCenter.Server.Services;
+using TokenCenter.V1;
 using WeChatSimulator;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -25,6 +27,7 @@ public static class TokenServerHostingExtensions
     public static WebApplicationBuilder AddTokenServer(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        OperationsHostingExtensions.AddSecretFiles(builder);
         var configuration = builder.Configuration;
         var listeners = configuration.GetSection("Listeners").Get<ListenerOptions>() ?? new ListenerOptions();
         builder.Services.AddSingleton(Options.Create(listeners));
@@ -83,6 +86,7 @@ public static class TokenServerHostingExtensions
         builder.Services.AddSingleton<HealthService>();
         builder.Services.AddHealthChecks();
         builder.Services.AddHostedService<StartupBanner>();
+        OperationsHostingExtensions.AddOperations(builder);
         return builder;
     }
 
@@ -90,18 +94,21 @@ public static class TokenServerHostingExtensions
     public static WebApplication MapTokenServer(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        OperationsHostingExtensions.UseOperations(app);
         var tokens = app.Services.GetRequiredService<TokenCenterService>();
+        var guard = app.Services.GetRequiredService<GrpcCallGuard>();
+        var platform = app.Services.GetRequiredService<PlatformService>();
         app.MapGrpcService()
-            .Unary(TokenCenterMethods.GetToken, tokens.GetToken)
-            .Unary(TokenCenterMethods.ForceRefresh, tokens.ForceRefresh)
-            .ServerStreaming(TokenCenterMethods.WatchTokens, tokens.WatchTokens)
-            .Unary(TokenCenterMethods.GetStatus, tokens.GetStatus)
-            .Unary(TokenCenterMethods.CreatePreAuthCode, app.Services.GetRequiredService<PlatformService>().CreatePreAuthCode)
-            .Unary(TokenCenterMethods.ListAuthorizers, app.Services.GetRequiredService<PlatformService>().ListAuthorizers);
+            .Unary(TokenCenterMethods.GetToken, guard.Unary<GetTokenRequest, Token>(tokens.GetToken, Access.Token, r => AppsOf(r.Key)))
+            .Unary(TokenCenterMethods.ForceRefresh, guard.Unary<ForceRefreshRequest, Token>(tokens.ForceRefresh, Access.ForceRefresh, r => AppsOf(r.Key)))
+            .ServerStreaming(TokenCenterMethods.WatchTokens, guard.Streaming<WatchTokensRequest, Token>(tokens.WatchTokens, Access.Token, r => r.Keys.SelectMany(AppsOf), isWatch: true))
+            .Unary(TokenCenterMethods.GetStatus, guard.Unary<GetStatusRequest, StatusReply>(tokens.GetStatus, Access.Operator))
+            .Unary(TokenCenterMethods.CreatePreAuthCode, guard.Unary<CreatePreAuthCodeRequest, PreAuthCodeReply>(platform.CreatePreAuthCode, Access.Token, r => [r.ComponentAppId]))
+            .Unary(TokenCenterMethods.ListAuthorizers, guard.Unary<ListAuthorizersRequest, ListAuthorizersReply>(platform.ListAuthorizers, Access.Token, r => [r.ComponentAppId]));
         var health = app.Services.GetRequiredService<HealthService>();
         app.MapGrpcService()
             .Unary(HealthMethods.Check, health.Check)
-            .ServerStreaming(HealthMethods.Watch, health.Watch);
+            .ServerStreaming(HealthMethods.Watch, guard.Streaming<Grpc.Health.V1.HealthCheckRequest, Grpc.Health.V1.HealthCheckResponse>(health.Watch, Access.Open));
         app.MapGrpcUnimplemented();
 
         app.MapWeChatCallback();
@@ -120,4 +127,8 @@ public static class TokenServerHostingExtensions
 
         return app;
     }
+
+    /// <summary>The app ids a request's key names, for authorization (the app, else the component).</summary>
+    private static IEnumerable<string> AppsOf(TokenKey? key) =>
+        key is null ? [] : key.AppId.Length > 0 ? [key.AppId] : [key.ComponentAppId];
 }

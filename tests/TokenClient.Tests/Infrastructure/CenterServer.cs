@@ -76,6 +76,9 @@ public sealed class CenterServer : IAsyncDisposable
             config[key] = value;
         }
 
+        // Caller authentication and rate limits (on by default outside Development) are not what these tests are about.
+        config.TryAdd("Auth:Enabled", "false");
+        config.TryAdd("Limits:RateLimiting", "false");
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(config);

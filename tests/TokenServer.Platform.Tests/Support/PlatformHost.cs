@@ -67,6 +67,8 @@ internal sealed class PlatformHost : IAsyncDisposable
             builder.Logging.AddSimpleConsole();
         }
 
+        // Caller authentication and rate limits (on by default outside Development) are tested in TokenServer.Ops.Tests.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:Enabled"] = "false", ["Limits:RateLimiting"] = "false" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Listeners:Grpc"] = $"http://127.0.0.1:{grpcPort}",

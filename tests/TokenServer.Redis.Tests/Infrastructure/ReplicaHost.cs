@@ -51,6 +51,8 @@ internal sealed class ReplicaHost : IAsyncDisposable
             ["Listeners:Grpc"] = $"http://127.0.0.1:{grpcPort}",
             ["Listeners:Web"] = $"http://127.0.0.1:{webPort}",
             ["Simulator:Enabled"] = "false",
+            ["Auth:Enabled"] = "false",
+            ["Limits:RateLimiting"] = "false",
         });
         builder.Services.AddSingleton(clock);
         builder.AddTokenServer();

@@ -40,6 +40,8 @@ internal sealed class TokenServerHost : IAsyncDisposable
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         if (Environment.GetEnvironmentVariable("TC_TEST_LOG") == "1") { builder.Logging.AddSimpleConsole(); builder.Logging.SetMinimumLevel(LogLevel.Debug); }
+        // Caller authentication and rate limits (on by default outside Development) are tested in TokenServer.Ops.Tests.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:Enabled"] = "false", ["Limits:RateLimiting"] = "false" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(settings)
         {
             ["Listeners:Grpc"] = $"http://127.0.0.1:{grpcPort}",

@@ -1,0 +1,2 @@
+// Two shared cores: test classes run one after another.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]

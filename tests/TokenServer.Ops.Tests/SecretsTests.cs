@@ -1,0 +1,101 @@
+using System.Text;
+using Google.Protobuf;
+using TokenCenter.Protocol;
+using TokenCenter.Server.Ops.Tests.Support;
+using TokenCenter.V1;
+
+namespace TokenCenter.Server.Ops.Tests;
+
+/// <summary>
+/// A full scenario with every log line captured; afterwards no configured secret (app secrets, API
+/// keys, the mounted secret file's content) and no issued token value appears in the logs, metrics,
+/// status outputs or error messages. Token values appear in logs only as fingerprints.
+/// </summary>
+public sealed class SecretsTests : IDisposable
+{
+    private readonly string _secrets = Directory.CreateTempSubdirectory("tokencenter-secrets-").FullName;
+
+    [Fact]
+    public async Task No_secret_and_no_token_value_leaks_anywhere()
+    {
+        // The second app's secret comes from a mounted file (/run/secrets style, key-per-file).
+        await File.WriteAllTextAsync(Path.Combine(_secrets, "TokenCenter__Apps__1__Secret"), TestKeys.OtherAppSecret + "\n");
+        var settings = TestKeys.Standard(withBadApp: true);
+        settings.Remove("TokenCenter:Apps:1:Secret");
+        settings["Secrets:Directory"] = _secrets;
+
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
+        var outputs = new StringBuilder();
+        string forcedValue;
+        var server = await OpsServer.StartAsync(settings);
+        await using (server)
+        {
+            var channel = server.Channel();
+            var a = await channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(TestKeys.ReaderKey));
+            var b = await channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.OtherApp), OpsServer.As(TestKeys.ForcerKey));
+            tokens.Add(a.Value);
+            tokens.Add(b.Value);
+            var forcedA = await channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = a.Key, StaleValue = a.Value }, OpsServer.As(TestKeys.ForcerKey));
+            var forcedB = await channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = b.Key, StaleValue = b.Value }, OpsServer.As(TestKeys.ForcerKey));
+            tokens.Add(forcedA.Value);
+            tokens.Add(forcedB.Value);
+            forcedValue = forcedA.Value;
+            using (var watch = channel.ServerStreaming(TokenCenterMethods.WatchTokens, new WatchTokensRequest { Keys = { a.Key, b.Key } }, OpsServer.As(TestKeys.ForcerKey)))
+            {
+                await using var stream = watch.ReadAllAsync().GetAsyncEnumerator();
+                Assert.True(await stream.MoveNextAsync());
+                tokens.Add(stream.Current.Value);
+            }
+
+            async Task Fails(Func<Task> call)
+            {
+                var ex = await Rpc.FailsAsync(call);
+                outputs.AppendLine(ex.Status.Detail).AppendLine(ex.ToString());
+            }
+
+            await Fails(() => channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = forcedA.Key, StaleValue = forcedA.Value }, OpsServer.As(TestKeys.ForcerKey)));
+            await Fails(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.BadApp), OpsServer.As(TestKeys.ForcerKey)));
+            await Fails(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(TestKeys.UnknownKey)));
+            await Fails(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.OtherApp), OpsServer.As(TestKeys.ReaderKey)));
+            await Fails(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get("wx0000000000000bad"), OpsServer.As(TestKeys.ForcerKey)));
+            await Fails(() => channel.UnaryAsync(TokenCenterMethods.GetStatus, new GetStatusRequest(), OpsServer.As(TestKeys.ReaderKey)));
+            var raw = await RawGrpc.SendAsync(server.GrpcAddress, "/tokencenter.v1.TokenCenter/GetToken", RawGrpc.Frame(0, [0x0a, 0xff]), TestKeys.ForcerKey);
+            outputs.AppendLine(raw.Message);
+
+            var status = await channel.UnaryAsync(TokenCenterMethods.GetStatus, new GetStatusRequest(), OpsServer.As(TestKeys.OperatorKey));
+            outputs.AppendLine(JsonFormatter.Default.Format(status));
+            outputs.AppendLine(await server.GetTextAsync("/metrics"));
+            outputs.AppendLine(await server.GetTextAsync("/status.json"));
+            outputs.AppendLine(await server.GetTextAsync("/"));
+            outputs.AppendLine(await server.GetTextAsync("/status.js"));
+            using (var ready = await server.GetWebAsync("/readyz", key: null))
+            {
+                outputs.AppendLine(await ready.Content.ReadAsStringAsync());
+            }
+
+            using (var denied = await server.GetWebAsync("/metrics", TestKeys.ReaderKey))
+            {
+                outputs.AppendLine(await denied.Content.ReadAsStringAsync());
+            }
+        }
+
+        // Logs of TokenCenter and ASP.NET Core (the embedded simulator's own logs are the fake WeChat's, not the server's).
+        var logs = string.Join('\n', server.Logs.Entries.Where(e => !e.Contains(" WeChatSimulator", StringComparison.Ordinal)));
+        Assert.True(tokens.Count >= 4);
+        Assert.Contains(TokenCenter.Server.Ops.Tests.Support.Fingerprints.Of(forcedValue), logs, StringComparison.Ordinal);
+        foreach (var secret in TestKeys.Secrets.Concat(tokens))
+        {
+            Assert.False(logs.Contains(secret, StringComparison.Ordinal), $"a secret or token value appears in the logs: {Where(logs, secret)}");
+            Assert.False(outputs.ToString().Contains(secret, StringComparison.Ordinal), $"a secret or token value appears in an output: {Where(outputs.ToString(), secret)}");
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_secrets, recursive: true);
+
+    private static string Where(string text, string secret)
+    {
+        var i = text.IndexOf(secret, StringComparison.Ordinal);
+        var start = Math.Max(0, i - 120);
+        return text[start..Math.Min(text.Length, i + 20)].Replace(secret, "<HERE>", StringComparison.Ordinal);
+    }
+}

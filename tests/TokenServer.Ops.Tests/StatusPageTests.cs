@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using TokenCenter.Server.Ops.Tests.Support;
+
+namespace TokenCenter.Server.Ops.Tests;
+
+public sealed class StatusPageTests(StandardServerFixture fixture) : IClassFixture<StandardServerFixture>
+{
+    private OpsServer Server => fixture.Server;
+
+    [Fact]
+    public async Task Status_json_lists_every_key_with_lifetime_refresh_error_and_usage_but_no_token()
+    {
+        var token = await Server.GetTokenAsync(TestKeys.App);
+        var text = await Server.GetTextAsync("/status.json");
+        Assert.DoesNotContain(token.Value, text, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(text);
+        var keys = doc.RootElement.GetProperty("keys").EnumerateArray().ToDictionary(k => k.GetProperty("appId").GetString()!);
+        Assert.Equal(3, keys.Count);
+        var good = keys[TestKeys.App];
+        Assert.True(good.GetProperty("hasValidToken").GetBoolean());
+        Assert.InRange(good.GetProperty("remainingSeconds").GetInt64(), 3600, 7200);
+        Assert.Equal("startup", good.GetProperty("lastTrigger").GetString());
+        Assert.True(good.GetProperty("upstreamCallsToday").GetInt32() >= 1);
+        Assert.NotEqual(JsonValueKind.Null, good.GetProperty("lastRefreshAt").ValueKind);
+        var bad = keys[TestKeys.BadApp];
+        Assert.False(bad.GetProperty("hasValidToken").GetBoolean());
+        Assert.Equal(40125, bad.GetProperty("lastError").GetProperty("errcode").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_browser_shows_each_key_with_its_remaining_lifetime_and_never_a_token_value()
+    {
+        var token = await Server.GetTokenAsync(TestKeys.App);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+        await using var context = await browser.NewContextAsync(new()
+        {
+            ExtraHTTPHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + TestKeys.OperatorKey },
+        });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(Server.WebAddress.ToString());
+
+        var row = page.Locator($"tr[data-key='access_token::{TestKeys.App}']");
+        await Assertions.Expect(row).ToBeVisibleAsync();
+        var cells = await row.Locator("td").AllInnerTextsAsync();
+        Assert.Equal($"access_token::{TestKeys.App}", cells[0]);
+        Assert.Equal("valid", cells[2]);
+        Assert.Matches(@"^(1h \d{1,2}m \d{1,2}s|2h 0m 0s)$", cells[3]);
+        Assert.Equal("startup", cells[7]);
+
+        var badRow = page.Locator($"tr[data-key='access_token::{TestKeys.BadApp}']");
+        await Assertions.Expect(badRow).ToContainTextAsync("40125");
+        await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("store memory (reachable)");
+
+        var dom = await page.ContentAsync();
+        Assert.DoesNotContain(token.Value, dom, StringComparison.Ordinal);
+        foreach (var secret in TestKeys.Secrets)
+        {
+            Assert.DoesNotContain(secret, dom, StringComparison.Ordinal);
+        }
+    }
+}

@@ -1,0 +1,18 @@
+namespace TokenCenter.Server.Ops.Tests.Support;
+
+/// <summary>One server for the read-mostly tests: auth on (reader, forcer, ops keys), two good apps and one whose secret WeChat rejects.</summary>
+public sealed class StandardServerFixture : IAsyncLifetime
+{
+    public OpsServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Server = await OpsServer.StartAsync(TestKeys.Standard(withBadApp: true), admin: true);
+
+        // The bad app's first refresh has failed (and its error is recorded) once GetToken answers UNAVAILABLE.
+        var ex = await Assert.ThrowsAsync<TokenCenter.Protocol.RpcException>(() => Server.GetTokenAsync(TestKeys.BadApp));
+        Assert.Equal(TokenCenter.Protocol.StatusCode.Unavailable, ex.StatusCode);
+    }
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
