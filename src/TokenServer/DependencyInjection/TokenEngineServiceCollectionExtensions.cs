@@ -18,7 +18,7 @@ public static class TokenEngineServiceCollectionExtensions
     /// <paramref name="configuration"/> and validated at start; <see cref="TimeProvider.System"/>, the
     /// in-memory store, the in-process lock and the in-memory forced-refresh quota unless registered before (e.g. Redis); the WeChat HTTP
     /// client with its resilience pipeline; <see cref="TokenEngine"/>, the proactive refresher (hosted
-    /// service) and <see cref="TokenCenterService"/>.
+    /// service), the JS-SDK tickets (<c>AddJsSdkTickets</c>) and <see cref="TokenCenterService"/>.
     /// </summary>
     public static IServiceCollection AddTokenEngine(this IServiceCollection services, IConfiguration configuration)
     {
@@ -64,6 +64,7 @@ public static class TokenEngineServiceCollectionExtensions
             sp.GetRequiredService<ILogger<TokenEngine>>(),
             metrics: sp.GetService<TokenCenter.Server.Observability.TokenCenterMetrics>()));
         services.AddHostedService<TokenRefresher>();
+        services.AddJsSdkTickets();
         services.TryAddSingleton<TokenCenterService>();
         return services;
     }

@@ -35,6 +35,15 @@ public sealed partial class TokenEngine
         return true;
     }
 
+    /// <summary>The dynamic slots held (authorizers, JS-SDK tickets loaded on first use).</summary>
+    internal IEnumerable<TokenSlot> DynamicSlots => _dynamic.Values;
+
+    /// <summary>
+    /// Raised after this replica obtained a new token from WeChat by a forced refresh (the old one was rejected),
+    /// e.g. so that the JS-SDK tickets fetched with an app's access token are fetched again.
+    /// </summary>
+    internal event Action<TokenSlotKey>? ForceRefreshed;
+
     internal bool TryGetSlot(TokenSlotKey key, [NotNullWhen(true)] out TokenSlot? slot) =>
         _slots.TryGetValue(key, out slot) || _dynamic.TryGetValue(key, out slot);
 

@@ -200,6 +200,11 @@ public sealed partial class TokenEngine
         }
 
         EngineLog.TokenStored(_logger, slot.Key, token.Version, Fingerprint.Of(token.Value), token.ExpiresAt, trigger.Name());
+        if (trigger == RefreshTrigger.Forced)
+        {
+            ForceRefreshed?.Invoke(slot.Key); // handlers only start work; they never throw
+        }
+
         return slot.State!;
     }
 

@@ -52,7 +52,20 @@ public static class TokenServerHostingExtensions
                         o.Apps.Add(new SimulatedApp(appId, secret));
                     }
                 }
+
+                // Components too, their callback URL pointing at this server's callback endpoint on the web listener.
+                var callbackPath = configuration["TokenCenter:Platform:CallbackPath"] ?? "/wechat/callback/{componentAppId}";
+                foreach (var c in configuration.GetSection("TokenCenter:Components").GetChildren())
+                {
+                    string? id = c["ComponentAppId"], secret = c["Secret"], token = c["Token"], aesKey = c["EncodingAesKey"];
+                    if (!string.IsNullOrEmpty(id) && !string.IsNullOrEmpty(secret) && !string.IsNullOrEmpty(token) && WeChatMessageCrypto.IsValidEncodingAesKey(aesKey))
+                    {
+                        var callback = new Uri($"{web.Scheme}://{host}:{web.Port}{callbackPath.Replace("{componentAppId}", id, StringComparison.Ordinal)}");
+                        o.Components.Add(new SimulatedComponent(id, secret, token, aesKey!, callback));
+                    }
+                }
             });
+            builder.Services.AddHostedService<SimulatorTicketPush>();
         }
 
         builder.Services.Configure<StartupBanner.Settings>(s => s.SimulatorEnabled = simulatorEnabled);

@@ -37,6 +37,11 @@ internal sealed class AuthorizerRefreshScheduler(
             {
                 return;
             }
+            catch (TokenStoreUnavailableException)
+            {
+                // Logged by the store (rate-limited); the due set is still there when it answers again.
+                await Task.Delay(_settings.SchedulerInterval, time, stoppingToken).ConfigureAwait(false);
+            }
             catch (Exception ex)
             {
                 PlatformLog.SchedulerFailed(logger, ex);

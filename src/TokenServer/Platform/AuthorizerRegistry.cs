@@ -41,6 +41,7 @@ internal sealed class AuthorizerRegistry : IDisposable
         _time = time;
         _logger = logger;
         _authorizers.AuthorizerRemoved += OnRemoved;
+        _authorizers.AuthorizerAdded += OnAdded;
         _engine.KeyLoader = (key, ct) => key.Kind == TokenCenter.V1.TokenKind.AuthorizerAccessToken
             && Options.AppIdFormat.IsValid(key.AppId) && Options.AppIdFormat.IsValid(key.ComponentAppId)
             ? EnsureSlotAsync(key, ct)
@@ -113,7 +114,14 @@ internal sealed class AuthorizerRegistry : IDisposable
         PlatformLog.AuthorizerRemoved(_logger, key);
     }
 
-    public void Dispose() => _authorizers.AuthorizerRemoved -= OnRemoved;
+    public void Dispose()
+    {
+        _authorizers.AuthorizerRemoved -= OnRemoved;
+        _authorizers.AuthorizerAdded -= OnAdded;
+    }
 
     private void OnRemoved(AuthorizerId id) => _engine.RemoveDynamicSlot(AuthorizerTokenSource.KeyOf(id.ComponentAppId, id.AppId));
+
+    // Authorized again (maybe on another replica): "needs re-authorization" no longer holds here either.
+    private void OnAdded(AuthorizerId id) => _source.ClearState(AuthorizerTokenSource.KeyOf(id.ComponentAppId, id.AppId));
 }

@@ -46,6 +46,11 @@ internal static class KeyValidator
         {
             CheckAppId(key.ComponentAppId, $"{field}.component_app_id", required: true, kindName);
         }
+        else if (key.Kind is TokenKind.JsapiTicket or TokenKind.WxCardTicket)
+        {
+            // An app's own ticket (no component) or an authorizer's (with its component).
+            CheckAppId(key.ComponentAppId, $"{field}.component_app_id", required: false, kindName);
+        }
 
         if (!engine.SupportsKind(key.Kind))
         {

@@ -109,9 +109,9 @@ public sealed class TokenCenterService
         return ServiceErrors.Run(context, _time, ct => _engine.GetStatusAsync(ct));
     }
 
-    // Dynamic keys (authorizers) may be held by the store but not yet by this replica.
+    // Dynamic keys (authorizers, JS-SDK tickets) may be held by the store but not yet by this replica.
     private bool NeedsLoading(TokenKey? key) =>
-        key is { Kind: TokenKind.AuthorizerAccessToken } && !_engine.IsConfigured(TokenSlotKey.FromProto(key));
+        key is { Kind: TokenKind.AuthorizerAccessToken or TokenKind.JsapiTicket or TokenKind.WxCardTicket } && !_engine.IsConfigured(TokenSlotKey.FromProto(key));
 
     private async Task<T> LoadThenAsync<T>(TokenKey key, ServerCallContext context, Func<Task<T>> then)
     {

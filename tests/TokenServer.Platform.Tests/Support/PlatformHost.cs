@@ -18,6 +18,8 @@ internal sealed class PlatformHost : IAsyncDisposable
     public const string ComponentAppId = "wx00000000000000c1";
     public const string ComponentSecret = "component-secret";
     public const string VerifyToken = "verify-token";
+    public const string AppId = "wx00000000000000d1";
+    public const string AppSecret = "direct-app-secret";
 
     private readonly WebApplication _app;
 
@@ -42,11 +44,18 @@ internal sealed class PlatformHost : IAsyncDisposable
 
     public Uri CallbackUrl => new(WebAddress, $"wechat/callback/{ComponentAppId}");
 
-    public static async Task<PlatformHost> StartAsync(string? previousKey = null)
+    /// <param name="previousKey">The component's previous EncodingAESKey, if any.</param>
+    /// <param name="withApp">Also configure a direct app (<see cref="AppId"/>), e.g. for its JS-SDK tickets.</param>
+    public static async Task<PlatformHost> StartAsync(string? previousKey = null, bool withApp = false)
     {
         var clock = new ManualClock(DateTimeOffset.UtcNow);
         var options = new SimulatorOptions();
         options.Components.Add(new SimulatedComponent(ComponentAppId, ComponentSecret, VerifyToken, CryptoTests.Key));
+        if (withApp)
+        {
+            options.Apps.Add(new SimulatedApp(AppId, AppSecret));
+        }
+
         var sim = await SimulatorHost.StartAsync(options, clock);
 
         var grpcPort = FreePort();
@@ -75,6 +84,15 @@ internal sealed class PlatformHost : IAsyncDisposable
             ["TokenCenter:Encryption:Keys:0:Key"] = Convert.ToBase64String(new byte[32]),
             ["TokenCenter:Encryption:ActiveKeyId"] = "k1",
         });
+        if (withApp)
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["TokenCenter:Apps:0:AppId"] = AppId,
+                ["TokenCenter:Apps:0:Secret"] = AppSecret,
+            });
+        }
+
         builder.Services.AddSingleton<TimeProvider>(clock);
         builder.AddTokenServer();
         var app = builder.Build();

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using TokenCenter.Server.Engine;
 using TokenCenter.Server.Platform.Crypto;
 
 namespace TokenCenter.Server.Platform.Callback;
@@ -85,12 +86,21 @@ internal sealed class CallbackEndpoint(
             return Refuse(componentAppId, StatusCodes.Status403Forbidden, "decrypted AppId is another component");
         }
 
-        if (!await replays.TryRememberAsync(componentAppId, nonce, signature, _settings.ReplayWindow, context.RequestAborted).ConfigureAwait(false))
+        try
         {
-            return Refuse(componentAppId, StatusCodes.Status403Forbidden, "replayed message (nonce already seen)");
+            if (!await replays.TryRememberAsync(componentAppId, nonce, signature, _settings.ReplayWindow, context.RequestAborted).ConfigureAwait(false))
+            {
+                return Refuse(componentAppId, StatusCodes.Status403Forbidden, "replayed message (nonce already seen)");
+            }
+
+            await events.HandleAsync(component, fields, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (TokenStoreUnavailableException ex)
+        {
+            // Not "success": WeChat delivers again (the store logged the failure, rate-limited).
+            return Refuse(componentAppId, StatusCodes.Status503ServiceUnavailable, ex.Message);
         }
 
-        await events.HandleAsync(component, fields, context.RequestAborted).ConfigureAwait(false);
         return Results.Text("success", "text/plain", Encoding.UTF8);
     }
 

@@ -43,4 +43,7 @@ public interface IAuthorizerStore
 
     /// <summary>Raised (on any replica) when an authorizer was removed; handlers drop its tokens from memory.</summary>
     event Action<AuthorizerId>? AuthorizerRemoved;
+
+    /// <summary>Raised (on any replica) when an authorizer was stored new or re-authorized; handlers forget stale per-key state.</summary>
+    event Action<AuthorizerId>? AuthorizerAdded;
 }

@@ -11,10 +11,16 @@ internal sealed class InMemoryAuthorizerStore : IAuthorizerStore
 
     public event Action<AuthorizerId>? AuthorizerRemoved;
 
+    public event Action<AuthorizerId>? AuthorizerAdded;
+
     public Task SaveAsync(AuthorizerRecord record, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(record);
+        bool added;
         lock (_gate)
         {
+            added = !record.NeedsReauthorization
+                && (!_records.TryGetValue(new(record.ComponentAppId, record.AppId), out var old) || old.NeedsReauthorization);
             _records[new(record.ComponentAppId, record.AppId)] = record;
             if (!_index.TryGetValue(record.ComponentAppId, out var set))
             {
@@ -22,6 +28,11 @@ internal sealed class InMemoryAuthorizerStore : IAuthorizerStore
             }
 
             set.Add(record.AppId);
+        }
+
+        if (added)
+        {
+            AuthorizerAdded?.Invoke(new(record.ComponentAppId, record.AppId));
         }
 
         return Task.CompletedTask;

@@ -2,7 +2,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using TokenCenter.Server.Engine;
+using TokenCenter.Server.Platform.Callback;
+using TokenCenter.Server.Platform.Storage;
 using TokenCenter.Server.Storage.Redis;
+using TokenCenter.Server.Storage.Redis.Platform;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -12,7 +15,8 @@ public static class RedisTokenStoreServiceCollectionExtensions
     /// <summary>
     /// When <c>Redis:Configuration</c> is set, registers <see cref="ITokenStore"/> (Redis),
     /// <see cref="IDistributedLock"/> (Redlock), <see cref="IRefreshQuotaStore"/> (the forced-refresh
-    /// quota shared by all replicas), their options (validated at start), the change
+    /// quota shared by all replicas), the third-party platform stores (component tickets, authorizers and the
+    /// shared due set, callback nonces), their options (validated at start), the change
     /// monitor and the <c>redis</c> health check (tag <c>ready</c>). These replace any store or lock
     /// registered before, and win over defaults added later with <c>TryAdd</c>.
     /// </summary>
@@ -39,6 +43,14 @@ public static class RedisTokenStoreServiceCollectionExtensions
         services.AddSingleton<IDistributedLock>(sp => sp.GetRequiredService<Redlock>());
         services.RemoveAll<IRefreshQuotaStore>();
         services.AddSingleton<IRefreshQuotaStore, RedisRefreshQuotaStore>();
+        // The third-party platform state shared by replicas: tickets, authorizers, the due set, callback nonces.
+        services.TryAddSingleton<RedisPlatformGateway>();
+        services.RemoveAll<IComponentTicketStore>();
+        services.AddSingleton<IComponentTicketStore, RedisComponentTicketStore>();
+        services.RemoveAll<IAuthorizerStore>();
+        services.AddSingleton<IAuthorizerStore, RedisAuthorizerStore>();
+        services.RemoveAll<IReplayGuard>();
+        services.AddSingleton<IReplayGuard, RedisReplayGuard>();
         services.AddHostedService<RedisTokenStoreMonitor>();
         services.AddHealthChecks().AddCheck<RedisStoreHealthCheck>("redis", tags: ["ready"]);
         return true;

@@ -1,0 +1,41 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using TokenCenter.Server.Engine;
+using TokenCenter.Server.Options;
+using TokenCenter.Server.Upstream;
+using TokenCenter.V1;
+
+namespace TokenCenter.Server.Tickets;
+
+/// <summary>
+/// JSAPI_TICKET / WX_CARD_TICKET grant (one instance per kind): <c>getticket</c> with the current access token of the
+/// same app: ACCESS_TOKEN for an app's own ticket (no component), AUTHORIZER_ACCESS_TOKEN for an authorizer's.
+/// Its keys are dynamic (created on first request by <see cref="JsSdkTicketRegistry"/>), so <see cref="Keys"/> is empty.
+/// </summary>
+internal sealed class JsSdkTicketSource(TokenKind kind, IServiceProvider services, WeChatTicketClient client, IOptions<TokenCenterOptions> options) : ITokenSource
+{
+    public TokenKind Kind => kind;
+
+    public IReadOnlyCollection<TokenSlotKey> Keys => [];
+
+    /// <summary>The <c>type</c> parameter of getticket.</summary>
+    public string Type => kind == TokenKind.WxCardTicket ? "wx_card" : "jsapi";
+
+    public static bool IsTicket(TokenKind kind) => kind is TokenKind.JsapiTicket or TokenKind.WxCardTicket;
+
+    /// <summary>The access token a ticket is fetched with.</summary>
+    public static TokenSlotKey AccessTokenOf(TokenSlotKey ticket) => ticket.ComponentAppId.Length == 0
+        ? TokenSlotKey.AccessToken(ticket.AppId)
+        : new TokenSlotKey(TokenKind.AuthorizerAccessToken, ticket.ComponentAppId, ticket.AppId);
+
+    public string GrantName(TokenSlotKey key) => $"getticket ({Type})";
+
+    public RefreshWindow Window(TokenSlotKey key) => new(options.Value.Refresh.Ahead, options.Value.Refresh.Jitter);
+
+    public async Task<UpstreamTokenResult> FetchAsync(TokenSlotKey key, string? staleValue, CancellationToken cancellationToken)
+    {
+        var engine = services.GetRequiredService<TokenEngine>();
+        var accessToken = await engine.GetAsync(AccessTokenOf(key), cancellationToken).ConfigureAwait(false);
+        return await client.GetTicketAsync(key.AppId, accessToken.Value, Type, cancellationToken).ConfigureAwait(false);
+    }
+}
