@@ -5,6 +5,7 @@
 //   TOKENCENTER_WEB    web base URL, e.g. http://127.0.0.1:15000
 //   TOKENCENTER_APP    a configured app that works (the demo app)
 //   TOKENCENTER_BAD_APP a configured app whose secret WeChat rejects (40125)
+//   TOKENCENTER_COMPONENT the demo third-party platform (component) of the Development configuration
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { grpc, tokenCenter, health, unary } = require('./client');
@@ -13,6 +14,7 @@ const address = process.env.TOKENCENTER_GRPC ?? '127.0.0.1:5001';
 const web = process.env.TOKENCENTER_WEB ?? 'http://127.0.0.1:5000';
 const appId = process.env.TOKENCENTER_APP ?? 'wx0000000000000001';
 const badAppId = process.env.TOKENCENTER_BAD_APP ?? 'wx00000000000000b1';
+const componentAppId = process.env.TOKENCENTER_COMPONENT ?? 'wx00000000000000c0';
 const key = { kind: 'ACCESS_TOKEN', app_id: appId };
 const { status } = grpc;
 
@@ -120,13 +122,22 @@ test('WatchTokens without keys is INVALID_ARGUMENT', async () => {
 test('GetStatus lists every configured key and never a token value', async () => {
   const current = await unary(client, 'GetToken', { key });
   const reply = await unary(client, 'GetStatus', {});
-  const ids = reply.keys.map((k) => k.key.app_id).sort();
+  const ids = reply.keys.filter((k) => k.key.kind === 'ACCESS_TOKEN').map((k) => k.key.app_id).sort();
   assert.deepEqual(ids, [appId, badAppId].sort());
   const demo = reply.keys.find((k) => k.key.app_id === appId);
   assert.equal(demo.has_valid_token, true);
   const bad = reply.keys.find((k) => k.key.app_id === badAppId);
   assert.equal(bad.last_error.errcode, 40125);
   assert.ok(!JSON.stringify(reply).includes(current.value));
+});
+
+test('GetToken serves the demo component_access_token obtained from a pushed verify ticket', async () => {
+  const componentKey = { kind: 'COMPONENT_ACCESS_TOKEN', component_app_id: componentAppId };
+  const token = await unary(client, 'GetToken', { key: componentKey }, { deadlineMs: 20000 });
+  assert.ok(token.value.length > 20);
+  assert.equal(token.key.component_app_id, componentAppId);
+  const reply = await unary(client, 'GetStatus', {});
+  assert.ok(reply.keys.some((k) => k.key.kind === 'COMPONENT_ACCESS_TOKEN' && k.key.component_app_id === componentAppId));
 });
 
 test('An unknown method is UNIMPLEMENTED', async () => {
