@@ -102,6 +102,25 @@ public sealed class TokenEngineTests
     }
 
     [Fact]
+    public async Task Forced_refreshes_that_arrive_while_a_refresh_finishes_never_start_a_second_one()
+    {
+        await using var h = EngineHarness.Create();
+        for (var round = 0; round < 25; round++)
+        {
+            var stale = (await h.Engine.GetAsync(KeyA, CancellationToken.None)).Value;
+            var before = h.Fake!.Calls;
+
+            // A short upstream call: the refresh completes while callers are still arriving with the old value.
+            h.Fake.Gate = Task.Delay(3);
+            var tokens = await Task.WhenAll(Enumerable.Range(0, 300).Select(_ => Task.Run(() => h.Engine.ForceRefreshAsync(KeyA, stale, CancellationToken.None))));
+
+            Assert.Equal(before + 1, h.Fake.Calls);
+            Assert.Single(tokens.Select(t => t.Value).Distinct());
+            h.Clock.Advance(TimeSpan.FromSeconds(31)); // past the quota guard's minimum interval
+        }
+    }
+
+    [Fact]
     public async Task After_the_lock_is_won_a_token_stored_by_another_replica_is_adopted_without_calling_WeChat()
     {
         await using var h = EngineHarness.Create();

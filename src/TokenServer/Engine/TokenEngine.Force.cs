@@ -16,41 +16,49 @@ public sealed partial class TokenEngine
     {
         ArgumentException.ThrowIfNullOrEmpty(staleValue);
         var slot = Slot(key);
+        if (slot.State is not { } held || held.Token.Value != staleValue)
+        {
+            // The stale value may be newer than this replica's copy (another replica refreshed and
+            // the push is not here yet): compare against the store before answering, so a caller
+            // never gets back a version older than the one it reported.
+            try
+            {
+                await AdoptFromStoreAsync(slot, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TokenStoreUnavailableException ex)
+            {
+                EngineLog.StoreReadFailed(_logger, key, ex); // store down: answer from memory
+            }
+        }
+
         for (var round = 0; round < 2; round++)
         {
-            var current = slot.State;
-            if (current is null || current.Token.Value != staleValue)
-            {
-                return await GetAsync(key, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (slot.InFlight is null)
-            {
-                // Checked before starting a refresh (joining one costs nothing); recorded under the lock.
-                var verdict = await StoreCall(() => _quota.CheckAsync(key, _time.GetUtcNow(), cancellationToken)).ConfigureAwait(false);
-                if (!verdict.IsAllowed)
-                {
-                    // Another replica may have refreshed already (its push not here yet): compare
-                    // against the store before refusing, so a caller with an old token gets the new one.
-                    if (await AdoptIfSupersededAsync(slot, current.Token, cancellationToken).ConfigureAwait(false) is { } adopted)
-                    {
-                        return adopted.Message;
-                    }
-
-                    EngineLog.QuotaRefused(_logger, key, verdict.Reason, verdict.RetryAfter);
-                    _metrics?.ForcedRefreshRefused(key, verdict.Reason);
-                    throw new RefreshQuotaExceededException(key, verdict.RetryAfter, verdict.Reason);
-                }
-            }
-
             Task<SlotState> flight;
             bool started;
             lock (slot.Gate)
             {
-                flight = StartOrJoin(slot, RefreshTrigger.Forced, staleValue, out started);
+                // Compared under the gate that also guards starting a refresh: a refresh that
+                // finished between an unlocked check and here must not be followed by a second one.
+                if (slot.State is not { } current || current.Token.Value != staleValue)
+                {
+                    flight = Task.FromResult<SlotState>(null!);
+                    started = false;
+                }
+                else
+                {
+                    // The quota guard is checked and recorded under the distributed lock, after the
+                    // store is re-read: callers on other replicas wait for the refresh in progress
+                    // and adopt its token instead of being refused while it runs.
+                    flight = StartOrJoin(slot, RefreshTrigger.Forced, staleValue, out started);
+                }
             }
 
             var state = await flight.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (state is null)
+            {
+                return await GetAsync(key, cancellationToken).ConfigureAwait(false);
+            }
+
             if (state.Token.Value != staleValue)
             {
                 return state.Message;

@@ -133,16 +133,20 @@ public sealed partial class TokenEngine
                 return adopted;
             }
 
-            var version = await StoreCall(() => _store.NextVersionAsync(key, cancellationToken)).ConfigureAwait(false);
             if (trigger == RefreshTrigger.Forced)
             {
+                // The quota guard, shared by all replicas: checked and recorded only once the store
+                // has shown that no one else refreshed the stale token meanwhile.
                 var verdict = await StoreCall(() => _quota.TryRecordAsync(key, _time.GetUtcNow(), cancellationToken)).ConfigureAwait(false);
                 if (!verdict.IsAllowed)
                 {
                     EngineLog.QuotaRefused(_logger, key, verdict.Reason, verdict.RetryAfter);
+                    _metrics?.ForcedRefreshRefused(key, verdict.Reason);
                     throw new RefreshQuotaExceededException(key, verdict.RetryAfter, verdict.Reason);
                 }
             }
+
+            var version = await StoreCall(() => _store.NextVersionAsync(key, cancellationToken)).ConfigureAwait(false);
 
             var answer = await slot.Source.FetchAsync(key, staleValue, cancellationToken).ConfigureAwait(false);
             var now = _time.GetUtcNow();
