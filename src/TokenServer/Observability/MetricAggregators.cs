@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace TokenCenter.Server.Observability;
 
 /// <summary>Accumulates the measurements of one instrument, per series.</summary>
@@ -22,27 +24,76 @@ internal abstract class MetricAggregator(string name, string type, string help)
     public abstract void Write(PrometheusTextWriter writer);
 }
 
-/// <summary>Counters (monotonic sum, "_total") and up-down counters (sum exposed as a gauge).</summary>
+/// <summary>
+/// Counters (monotonic sum, "_total") and up-down counters (sum exposed as a gauge). Counters are
+/// recorded on every gRPC call: a measurement whose tags were seen before finds its series' cell
+/// through <see cref="TagKey"/> without building the series or taking the lock.
+/// </summary>
 internal sealed class SumAggregator(string name, string type, string help) : MetricAggregator(name, type, help)
 {
-    private readonly Dictionary<MetricSeries, double> _sums = [];
+    private readonly Dictionary<MetricSeries, Cell> _sums = [];
+    private readonly ConcurrentDictionary<TagKey, Cell> _cells = new();
 
     public override void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        var series = MetricSeries.From(tags);
-        lock (Gate)
+        if (!TagKey.TryCreate(tags, out var key))
         {
-            _sums[series] = _sums.GetValueOrDefault(series) + value;
+            CellOf(MetricSeries.From(tags)).Add(value);
+            return;
         }
+
+        if (!_cells.TryGetValue(key, out var cell))
+        {
+            cell = _cells.GetOrAdd(key, CellOf(MetricSeries.From(tags)));
+        }
+
+        cell.Add(value);
     }
 
     public override void Write(PrometheusTextWriter writer)
     {
         lock (Gate)
         {
-            foreach (var (series, sum) in _sums)
+            foreach (var (series, cell) in _sums)
             {
-                writer.Sample(Name, series.Labels, sum);
+                writer.Sample(Name, series.Labels, cell.Value);
+            }
+        }
+    }
+
+    private Cell CellOf(MetricSeries series)
+    {
+        lock (Gate)
+        {
+            if (!_sums.TryGetValue(series, out var cell))
+            {
+                cell = new Cell();
+                _sums[series] = cell;
+            }
+
+            return cell;
+        }
+    }
+
+    /// <summary>The running sum of one series, added to without a lock.</summary>
+    private sealed class Cell
+    {
+        private double _sum;
+
+        public double Value => Volatile.Read(ref _sum);
+
+        public void Add(double value)
+        {
+            var current = Volatile.Read(ref _sum);
+            while (true)
+            {
+                var seen = Interlocked.CompareExchange(ref _sum, current + value, current);
+                if (BitConverter.DoubleToInt64Bits(seen) == BitConverter.DoubleToInt64Bits(current))
+                {
+                    return;
+                }
+
+                current = seen;
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http.Features;
 using TokenCenter.Server.Observability;
 
@@ -17,6 +18,9 @@ internal sealed class RpcMetricsMiddleware(RequestDelegate next, TokenCenterMetr
         "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
     ];
 
+    // Method label per endpoint, computed once (endpoints are fixed when the app starts).
+    private readonly ConcurrentDictionary<Endpoint, string> _methods = new();
+
     public async Task InvokeAsync(HttpContext http)
     {
         if (http.Request.ContentType is not { } type || !type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase))
@@ -35,11 +39,11 @@ internal sealed class RpcMetricsMiddleware(RequestDelegate next, TokenCenterMetr
         }
     }
 
-    private static string MethodOf(HttpContext http)
-    {
-        var name = http.GetEndpoint()?.DisplayName;
-        return name is not null && name.StartsWith("gRPC /", StringComparison.Ordinal) ? name[5..] : "unknown";
-    }
+    private string MethodOf(HttpContext http) =>
+        http.GetEndpoint() is { } endpoint ? _methods.GetOrAdd(endpoint, static e => MethodOf(e.DisplayName)) : "unknown";
+
+    private static string MethodOf(string? name) =>
+        name is not null && name.StartsWith("gRPC /", StringComparison.Ordinal) ? name[5..] : "unknown";
 
     private static string StatusOf(HttpContext http)
     {

@@ -23,7 +23,12 @@ internal sealed class GrpcCallGuard(
         Func<TRequest, ServerCallContext, Task<TResponse>> handler, Access access, Func<TRequest, IEnumerable<string>>? apps = null) =>
         (request, context) =>
         {
-            Authorize(context, access, apps?.Invoke(request));
+            if (access != Access.Open && registry.Enabled)
+            {
+                // The app list is built only when there is a caller to check it against.
+                Authorize(context, access, apps?.Invoke(request));
+            }
+
             return handler(request, context);
         };
 

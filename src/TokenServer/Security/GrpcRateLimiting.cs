@@ -23,14 +23,21 @@ internal static class GrpcRateLimiting
         {
             var l = limits.Value;
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = OnRejectedAsync;
+            if (!l.RateLimiting)
+            {
+                // No global limiter at all: its partition lookups (a lock each) and chained leases
+                // would otherwise run for every request only to grant a no-op lease.
+                return;
+            }
+
             o.GlobalLimiter = PartitionedRateLimiter.CreateChained(
-                PartitionedRateLimiter.Create<HttpContext, string>(http => IsGrpc(http) && l.RateLimiting
+                PartitionedRateLimiter.Create<HttpContext, string>(http => IsGrpc(http)
                     ? RateLimitPartition.GetFixedWindowLimiter("rpc|" + Partition(http), _ => Window(l.RpcPermitLimit, l.RpcWindow))
                     : RateLimitPartition.GetNoLimiter(string.Empty)),
-                PartitionedRateLimiter.Create<HttpContext, string>(http => IsGrpc(http) && l.RateLimiting && http.Request.Path == ForceRefreshPath
+                PartitionedRateLimiter.Create<HttpContext, string>(http => IsGrpc(http) && http.Request.Path == ForceRefreshPath
                     ? RateLimitPartition.GetFixedWindowLimiter("force|" + Partition(http), _ => Window(l.ForceRefreshPermitLimit, l.ForceRefreshWindow))
                     : RateLimitPartition.GetNoLimiter(string.Empty)));
-            o.OnRejected = OnRejectedAsync;
         });
         return services;
     }

@@ -36,7 +36,7 @@ internal static class KeyValidator
 
         var needsApp = key.Kind != TokenKind.ComponentAccessToken;
         var needsComponent = key.Kind is TokenKind.ComponentAccessToken or TokenKind.AuthorizerAccessToken;
-        CheckAppId(key.AppId, $"{field}.app_id", needsApp, kindName);
+        CheckAppId(key.AppId, field, ".app_id", needsApp, kindName);
         if (key.Kind is TokenKind.AccessToken && key.ComponentAppId.Length > 0)
         {
             throw Invalid($"{field}.component_app_id must be empty for {kindName}");
@@ -44,12 +44,12 @@ internal static class KeyValidator
 
         if (needsComponent)
         {
-            CheckAppId(key.ComponentAppId, $"{field}.component_app_id", required: true, kindName);
+            CheckAppId(key.ComponentAppId, field, ".component_app_id", required: true, kindName);
         }
         else if (key.Kind is TokenKind.JsapiTicket or TokenKind.WxCardTicket)
         {
             // An app's own ticket (no component) or an authorizer's (with its component).
-            CheckAppId(key.ComponentAppId, $"{field}.component_app_id", required: false, kindName);
+            CheckAppId(key.ComponentAppId, field, ".component_app_id", required: false, kindName);
         }
 
         if (!engine.SupportsKind(key.Kind))
@@ -66,13 +66,14 @@ internal static class KeyValidator
         return slotKey;
     }
 
-    private static void CheckAppId(string value, string field, bool required, string kindName)
+    // The field's name (field + suffix) is built only for an error message: this runs on every GetToken.
+    private static void CheckAppId(string value, string field, string suffix, bool required, string kindName)
     {
         if (value.Length == 0)
         {
             if (required)
             {
-                throw Invalid($"{field} is required for {kindName}");
+                throw Invalid($"{field}{suffix} is required for {kindName}");
             }
 
             return;
@@ -80,7 +81,7 @@ internal static class KeyValidator
 
         if (!AppIdFormat.IsValid(value))
         {
-            throw Invalid($"{field} '{Printable(value)}' is malformed: {AppIdFormat.Expected}");
+            throw Invalid($"{field}{suffix} '{Printable(value)}' is malformed: {AppIdFormat.Expected}");
         }
     }
 

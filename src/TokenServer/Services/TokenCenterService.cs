@@ -14,6 +14,7 @@ public sealed class TokenCenterService
 {
     private readonly TokenEngine _engine;
     private readonly TimeProvider _time;
+    private Task<Token>? _lastAnswer;
 
     /// <summary>Creates the service over <paramref name="engine"/>.</summary>
     public TokenCenterService(TokenEngine engine, TimeProvider time)
@@ -37,7 +38,7 @@ public sealed class TokenCenterService
         var key = KeyValidator.Validate(request.Key, "key", _engine);
         var pending = _engine.GetAsync(key, context.CancellationToken);
         return pending.IsCompletedSuccessfully
-            ? Task.FromResult(pending.Result)
+            ? Completed(pending.Result)
             : ServiceErrors.Run(context, _time, _ => pending.AsTask());
     }
 
@@ -107,6 +108,20 @@ public sealed class TokenCenterService
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         return ServiceErrors.Run(context, _time, ct => _engine.GetStatusAsync(ct));
+    }
+
+    // The engine answers the same message instance for one version of a key: the last completed task
+    // is reused while that holds, instead of allocating one per call.
+    private Task<Token> Completed(Token token)
+    {
+        var last = Volatile.Read(ref _lastAnswer);
+        if (last is null || !ReferenceEquals(last.Result, token))
+        {
+            last = Task.FromResult(token);
+            Volatile.Write(ref _lastAnswer, last);
+        }
+
+        return last;
     }
 
     // Dynamic keys (authorizers, JS-SDK tickets) may be held by the store but not yet by this replica.
