@@ -10,12 +10,14 @@ internal static class Driver
     public static IReadOnlyList<IScenario> All { get; } =
     [
         new GetTokenThroughputScenario(),
+        new RedisStoreScenario(),
         new EchoThroughputScenario(),
         new MicroBenchmarksScenario(),
         new RefreshStormScenario(),
         new PropagationScenario(),
         new UpstreamEfficiencyScenario(),
         new FootprintScenario(),
+        new PlatformScenario(),
         new TokenClientScenario(),
     ];
 

@@ -28,7 +28,11 @@ var config = ManualConfig.CreateEmpty()
     .WithArtifactsPath(artifacts)
     .WithOptions(ConfigOptions.DisableLogFile);
 
-var summaries = BenchmarkRunner.Run([typeof(FrameBenchmarks), typeof(UnaryCallBenchmarks)], config);
+// The client hot path needs a running TokenServer and redis-server (TC_BENCH_GRPC, TC_BENCH_REDIS).
+Type[] types = ClientBenchmarks.IsConfigured
+    ? [typeof(FrameBenchmarks), typeof(UnaryCallBenchmarks), typeof(ClientBenchmarks)]
+    : [typeof(FrameBenchmarks), typeof(UnaryCallBenchmarks)];
+var summaries = BenchmarkRunner.Run(types, config);
 var rows = new List<MicroResult>();
 foreach (var summary in summaries)
 {

@@ -105,15 +105,37 @@ internal sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>Resident set size in bytes (Linux /proc), or null elsewhere.</summary>
-    public long? RssBytes()
+    public long? RssBytes() => StatusBytes("VmRSS:");
+
+    /// <summary>Peak resident set size so far in bytes (VmHWM, Linux /proc), or null elsewhere.</summary>
+    public long? PeakRssBytes() => StatusBytes("VmHWM:");
+
+    /// <summary>CPU time (user + system) used so far, in seconds (Linux /proc), or null elsewhere.</summary>
+    public double? CpuSeconds()
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the command name.
+            var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+            return ticks / 100.0; // USER_HZ
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private long? StatusBytes(string field)
     {
         try
         {
             foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
             {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                if (line.StartsWith(field, StringComparison.Ordinal))
                 {
-                    var kb = long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+                    var kb = long.Parse(line[field.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
                     return kb * 1024;
                 }
             }
