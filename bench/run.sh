@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks of TokenCenter: builds in Release, runs every scenario on loopback, and writes
 # bench/results/latest.md, latest.json (and latest-micro.md, the BenchmarkDotNet tables).
-#   bash bench/run.sh                       # full run (about 10 minutes on 2 cores)
+#   bash bench/run.sh                       # full run (about 12 minutes on 2 cores)
 #   bash bench/run.sh --quick               # smoke run: tiny durations, figures meaningless
-#   bash bench/run.sh --only gettoken,echo  # some scenarios: gettoken echo micro storm propagation upstream footprint client
-# Needs the .NET 10 SDK and h2load (Debian: apt-get install nghttp2-client); redis-server once Redis is in main.
+#   bash bench/run.sh --only gettoken,echo  # some scenarios: gettoken redis echo micro storm propagation upstream footprint platform client
+# Needs the .NET 10 SDK and h2load (Debian: apt-get install nghttp2-client); redis-server for the Redis, platform, multi-replica and client rows.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
