@@ -6,7 +6,6 @@ using TokenCenter.Protocol;
 using TokenCenter.Protocol.Client;
 using TokenCenter.Server.Engine;
 using TokenCenter.Server.Platform;
-using TokenCenter.Server.Platform.Upstream;
 using TokenCenter.V1;
 using WeChatSimulator;
 
@@ -14,9 +13,9 @@ namespace TokenCenter.Bench.Scenarios;
 
 /// <summary>
 /// Issue "Third-party platform": one Release replica holding 100,000 authorizer tokens. The authorizers
-/// are authorized in an external simulator and stored in a throw-away Redis the way
-/// TokenServer.Platform.Tests' scale test seeds them (AuthorizerRegistry.AuthorizedAsync: record,
-/// encrypted refresh token, token, due time; expiries spread over the lifetime). The replica (the demo
+/// are authorized in an external simulator (api_query_auth answers their refresh tokens) and stored in a
+/// throw-away Redis the way TokenServer.Platform.Tests' scale test seeds them (record with the encrypted
+/// refresh token, token obtained over the last lifetime, due time in the shared due set). The replica (the demo
 /// component and app of appsettings.Development.json, upstream = the simulator) then loads every
 /// authorizer slot on first GetToken. Figures: peak RSS (target ≤ 300 MB), CPU, upstream
 /// api_authorizer_token calls per hour, and GetToken of an authorizer token vs a direct app token on
@@ -43,7 +42,7 @@ internal sealed class PlatformScenario : IScenario
 
     public async Task RunAsync(BenchContext context, IList<ResultRow> results, CancellationToken cancellationToken)
     {
-        var count = context.Pick(2_000, 100_000);
+        var count = int.TryParse(Environment.GetEnvironmentVariable("TC_BENCH_AUTHORIZERS"), out var n) && n > 0 ? n : context.Pick(2_000, 100_000);
         if (Capabilities.RedisUnavailableReason() is { } why)
         {
             results.Add(ResultRow.Skip(Name, $"{count:#,0} authorizers: peak RSS", why));
@@ -58,7 +57,7 @@ internal sealed class PlatformScenario : IScenario
         var sim = simulator.Sim;
 
         // Seed: authorize every account in the simulator (api_query_auth answers its refresh token) and store it
-        // through the server's own AuthorizerRegistry on the shared Redis, with expiries spread over a lifetime.
+        // through the server's own stores on the shared Redis, as a running system holds them.
         var seedWatch = Stopwatch.StartNew();
         var apps = Enumerable.Range(0, count).Select(i => "wx" + (0xa000_0000_0000_0000UL + (ulong)i).ToString("x16", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         await SeedAsync(redis.Configuration, simulator, apps, cancellationToken);
@@ -144,7 +143,7 @@ internal sealed class PlatformScenario : IScenario
         };
         double perHour = (calls2 - calls1) / steadySeconds * 3600, minimum = count / Lifetime.TotalHours;
         measured.Add(new(Name, $"{count:#,0} authorizers: upstream api_authorizer_token calls per hour", perHour, "calls/h", minimum, "minimum: one per 2 h lifetime", Stats.Ratio(perHour, minimum), Note:
-            $"{calls2 - calls1} calls in {steadySeconds:0} s of real time, scaled to an hour (not simulated time); expiries seeded uniformly over a lifetime, refreshed {Ahead.TotalMinutes:0} min + up to {Jitter.TotalMinutes:0} min ahead, at most 20/s (AuthorizerRefreshRate); calls during loading: {calls1 - calls0}"));
+            $"{calls2 - calls1} calls in {steadySeconds:0} s of real time, scaled to an hour (not simulated time); tokens seeded as obtained over the last lifetime, refreshes due uniformly over the next {(Lifetime - Ahead - Jitter).TotalMinutes:0} min ({Ahead.TotalMinutes:0} min + up to {Jitter.TotalMinutes:0} min before expiry), at most 20/s per replica (AuthorizerRefreshRate); calls during loading: {calls1 - calls0}; the seeded schedule puts every refresh within {(Lifetime - Ahead - Jitter).TotalMinutes:0} min, a steady state refreshes each token about every {(Lifetime - Ahead - (Jitter / 2)).TotalMinutes:0} min ({Lifetime / (Lifetime - Ahead - (Jitter / 2)):0.00} x the minimum)"));
         for (var i = 0; i < measured.Count; i++)
         {
             results.Insert(rowsBefore + i, measured[i]);
@@ -183,7 +182,6 @@ internal sealed class PlatformScenario : IScenario
         services.AddTokenPlatform(configuration);
         await using var provider = services.BuildServiceProvider();
         var tokens = provider.GetRequiredService<ITokenStore>();
-        var registry = provider.GetRequiredService<AuthorizerRegistry>();
 
         // The component's token, in the store where the replica finds it (no ticket push needed).
         var sim = simulator.Sim;
@@ -199,18 +197,34 @@ internal sealed class PlatformScenario : IScenario
         var version = await tokens.NextVersionAsync(key, cancellationToken);
         await tokens.TryWriteAsync(key, new StoredToken(componentToken.Credential, now + TimeSpan.FromSeconds(componentToken.ExpiresIn), now, version), cancellationToken);
 
+        // As TokenServer.Platform.Tests' scale test: each token obtained over the last lifetime, its refresh due
+        // Ahead + up to Jitter before expiry in the shared due set, the refresh token stored encrypted.
+        // (AuthorizedAsync would date every token now, and nothing would fall due for half a lifetime.)
+        var authorizers = provider.GetRequiredService<TokenCenter.Server.Platform.Storage.IAuthorizerStore>();
+        var cipher = provider.GetRequiredService<TokenCenter.Server.Platform.Crypto.SecretCipher>();
         var random = new Random(42);
-        var spread = apps.Select(_ => Ahead + Jitter + ((Lifetime - Ahead - Jitter) * random.NextDouble())).ToArray();
+        // Due times uniform over the next lifetime minus the refresh window (a running system's steady state).
+        var plan = apps.Select(_ =>
+        {
+            var due = now + ((Lifetime - Ahead - Jitter) * random.NextDouble());
+            return (Expires: due + Ahead + (Jitter * random.NextDouble()), Due: due);
+        }).ToArray();
         await Parallel.ForEachAsync(Enumerable.Range(0, apps.Length), new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (i, ct) =>
         {
-            var (_, code) = sim.Authorize(Component, apps[i], null, update: false);
+            var app = apps[i];
+            var (_, code) = sim.Authorize(Component, app, null, update: false);
             var answer = sim.QueryAuth(componentToken.Credential, Component, code);
-            if (answer.ErrCode != 0)
+            if (answer.ErrCode != 0 || answer.AccessToken is null || answer.RefreshToken is null)
             {
-                throw new InvalidOperationException($"api_query_auth answered {answer.ErrCode} for {apps[i]}");
+                throw new InvalidOperationException($"api_query_auth answered {answer.ErrCode} for {app}");
             }
 
-            await registry.AuthorizedAsync(Component, new AuthorizerTokenResult(0, string.Empty, apps[i], answer.AccessToken, spread[i], answer.RefreshToken), ct);
+            var (expires, due) = plan[i];
+            var slotKey = AuthorizerTokenSource.KeyOf(Component, app);
+            await authorizers.SaveAsync(new TokenCenter.Server.Platform.Storage.AuthorizerRecord(Component, app, cipher.Encrypt(answer.RefreshToken, AuthorizerTokenSource.AssociatedData(Component, app)), now, false), ct);
+            var tokenVersion = await tokens.NextVersionAsync(slotKey, ct);
+            await tokens.TryWriteAsync(slotKey, new StoredToken(answer.AccessToken, expires, expires - Lifetime, tokenVersion), ct);
+            await authorizers.ScheduleAsync(new TokenCenter.Server.Platform.Storage.AuthorizerId(Component, app), due, ct);
         });
     }
 }
