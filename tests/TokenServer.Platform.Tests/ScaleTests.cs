@@ -18,7 +18,7 @@ namespace TokenServer.Platform.Tests;
 /// <summary>
 /// Many authorizers, two replicas sharing one store, due set and lock, over two simulated token lifetimes:
 /// every authorizer is refreshed before its token expires, never twice in one lifetime, and each replica stays
-/// within its upstream rate. The count comes from PLATFORM_SCALE_AUTHORIZERS (default 10,000).
+/// within its upstream rate. The count comes from PLATFORM_SCALE_AUTHORIZERS (default 100,000, the scale).
 /// </summary>
 public sealed class ScaleTests(ITestOutputHelper output)
 {
@@ -30,7 +30,7 @@ public sealed class ScaleTests(ITestOutputHelper output)
     [Fact]
     public async Task Authorizers_are_refreshed_once_per_lifetime_across_two_replicas_within_the_rate_limit()
     {
-        var count = int.TryParse(Environment.GetEnvironmentVariable("PLATFORM_SCALE_AUTHORIZERS"), out var n) ? n : 10_000;
+        var count = int.TryParse(Environment.GetEnvironmentVariable("PLATFORM_SCALE_AUTHORIZERS"), out var n) ? n : 100_000;
         var rate = Math.Max(2, (int)Math.Ceiling(count / 5000.0)); // per replica; the need is count / ~5,400 s in total
         var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var start = clock.GetUtcNow();
