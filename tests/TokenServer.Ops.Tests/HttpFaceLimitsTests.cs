@@ -37,7 +37,7 @@ public sealed class HttpFaceLimitsTests
             using var health = await server.GetWebAsync("healthz", key: null);
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
             using var ready = await server.GetWebAsync("readyz", key: null);
-            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            Assert.NotEqual(HttpStatusCode.TooManyRequests, ready.StatusCode); // 200 or 503 (the other app's token may still be coming)
         }
 
         var metrics = await server.GetTextAsync("metrics");
