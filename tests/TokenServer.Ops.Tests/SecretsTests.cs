@@ -1,5 +1,6 @@
 using System.Text;
 using Google.Protobuf;
+using Microsoft.Extensions.DependencyInjection;
 using TokenCenter.Protocol;
 using TokenCenter.Server.Ops.Tests.Support;
 using TokenCenter.V1;
@@ -9,7 +10,8 @@ namespace TokenCenter.Server.Ops.Tests;
 /// <summary>
 /// A full scenario with every log line captured; afterwards no configured secret (app secrets, API
 /// keys, the mounted secret file's content) and no issued token value appears in the logs, metrics,
-/// status outputs or error messages. Token values appear in logs only as fingerprints.
+/// status outputs or error messages. Token values appear in logs only as fingerprints. With a component:
+/// neither its secret, callback token, EncodingAESKeys, the encryption key nor any authorizer refresh token.
 /// </summary>
 public sealed class SecretsTests : IDisposable
 {
@@ -90,7 +92,97 @@ public sealed class SecretsTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task With_a_component_no_EncodingAESKey_component_secret_encryption_key_or_authorizer_refresh_token_leaks_anywhere()
+    {
+        const string Component = "wx00000000000000c7";
+        const string Authorizer = "wx00000000000000a7";
+        const string ComponentSecret = "component-secret-3c5e7a9b1d2f4a6c";
+        const string VerifyToken = "callback-token-8e1f2a3b4c5d";
+        var aesKey = Convert.ToBase64String([.. Enumerable.Range(11, 32).Select(i => (byte)i)]).TrimEnd('=');
+        var previousAesKey = Convert.ToBase64String([.. Enumerable.Range(77, 32).Select(i => (byte)i)]).TrimEnd('=');
+        var encryptionKey = Convert.ToBase64String([.. Enumerable.Range(151, 32).Select(i => (byte)i)]);
+        var settings = TestKeys.Standard();
+        settings["TokenCenter:Components:0:ComponentAppId"] = Component;
+        settings["TokenCenter:Components:0:Secret"] = ComponentSecret;
+        settings["TokenCenter:Components:0:Token"] = VerifyToken;
+        settings["TokenCenter:Components:0:EncodingAesKey"] = aesKey;
+        settings["TokenCenter:Components:0:PreviousEncodingAesKey"] = previousAesKey;
+        settings["TokenCenter:Encryption:Keys:0:Id"] = "k1";
+        settings["TokenCenter:Encryption:Keys:0:Key"] = encryptionKey;
+        settings["TokenCenter:Encryption:ActiveKeyId"] = "k1";
+
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
+        var outputs = new StringBuilder();
+        var server = await OpsServer.StartAsync(settings);
+        await using (server)
+        {
+            var channel = server.Channel();
+            var componentKey = new TokenKey { Kind = TokenKind.ComponentAccessToken, ComponentAppId = Component };
+            var authorizerKey = new TokenKey { Kind = TokenKind.AuthorizerAccessToken, ComponentAppId = Component, AppId = Authorizer };
+
+            // The embedded simulator pushed a component_verify_ticket to the callback once listening.
+            var componentToken = await EventuallyAsync(() => channel.UnaryAsync(TokenCenterMethods.GetToken, new GetTokenRequest { Key = componentKey }, OpsServer.As(TestKeys.ForcerKey)));
+            tokens.Add(componentToken.Value);
+            var push = server.App.Services.GetRequiredService<WeChatSimulator.SimulatorPushDriver>();
+            await push.AuthorizeAsync(Component, Authorizer);
+            var authorizerToken = await EventuallyAsync(() => channel.UnaryAsync(TokenCenterMethods.GetToken, new GetTokenRequest { Key = authorizerKey }, OpsServer.As(TestKeys.ForcerKey)));
+            tokens.Add(authorizerToken.Value);
+            var forced = await channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = authorizerKey, StaleValue = authorizerToken.Value }, OpsServer.As(TestKeys.ForcerKey));
+            tokens.Add(forced.Value);
+            var authorizers = await channel.UnaryAsync(TokenCenterMethods.ListAuthorizers, new ListAuthorizersRequest { ComponentAppId = Component }, OpsServer.As(TestKeys.ForcerKey));
+            Assert.Contains(authorizers.Authorizers, a => a.AppId == Authorizer); // its refresh token was received and stored
+            outputs.AppendLine(JsonFormatter.Default.Format(authorizers));
+            var preAuth = await channel.UnaryAsync(TokenCenterMethods.CreatePreAuthCode, new CreatePreAuthCodeRequest { ComponentAppId = Component, RedirectUri = "https://example.com/authorized" }, OpsServer.As(TestKeys.ForcerKey));
+            outputs.AppendLine(JsonFormatter.Default.Format(preAuth));
+
+            // Refused callbacks (bad signature, garbage) and refused calls: their error messages are scanned too.
+            using (var bad = await server.Web.PostAsync(new Uri($"wechat/callback/{Component}?timestamp=1&nonce=2&msg_signature=00", UriKind.Relative), new StringContent("<xml><Encrypt><![CDATA[AAAA]]></Encrypt></xml>")))
+            {
+                outputs.AppendLine(await bad.Content.ReadAsStringAsync());
+            }
+
+            var ex = await Rpc.FailsAsync(() => channel.UnaryAsync(TokenCenterMethods.GetToken, new GetTokenRequest { Key = new TokenKey { Kind = TokenKind.AuthorizerAccessToken, ComponentAppId = Component, AppId = "wx00000000000000a8" } }, OpsServer.As(TestKeys.ForcerKey)));
+            outputs.AppendLine(ex.Status.Detail).AppendLine(ex.ToString());
+
+            var status = await channel.UnaryAsync(TokenCenterMethods.GetStatus, new GetStatusRequest(), OpsServer.As(TestKeys.OperatorKey));
+            outputs.AppendLine(JsonFormatter.Default.Format(status));
+            outputs.AppendLine(await server.GetTextAsync("/metrics"));
+            outputs.AppendLine(await server.GetTextAsync("/status.json"));
+            outputs.AppendLine(await server.GetTextAsync("/"));
+            using (var ready = await server.GetWebAsync("/readyz", key: null))
+            {
+                outputs.AppendLine(await ready.Content.ReadAsStringAsync());
+            }
+        }
+
+        var logs = string.Join('\n', server.Logs.Entries.Where(e => !e.Contains(" WeChatSimulator", StringComparison.Ordinal)));
+        Assert.Contains(Component, logs, StringComparison.Ordinal); // the scenario did reach the platform code
+        var secrets = new[] { ComponentSecret, VerifyToken, aesKey, previousAesKey, encryptionKey, "refreshtoken@@@" }.Concat(TestKeys.Secrets).Concat(tokens);
+        foreach (var secret in secrets)
+        {
+            Assert.False(logs.Contains(secret, StringComparison.Ordinal), $"a secret or token value appears in the logs: {Where(logs, secret)}");
+            Assert.False(outputs.ToString().Contains(secret, StringComparison.Ordinal), $"a secret or token value appears in an output: {Where(outputs.ToString(), secret)}");
+        }
+    }
+
     public void Dispose() => Directory.Delete(_secrets, recursive: true);
+
+    /// <summary>Retries a call refused as UNAVAILABLE (e.g. before the first ticket arrived, or in its backoff), bounded.</summary>
+    private static async Task<Token> EventuallyAsync(Func<Task<Token>> call)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (RpcException e) when ((e.StatusCode is StatusCode.Unavailable or StatusCode.NotFound) && attempt < 200)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
 
     private static string Where(string text, string secret)
     {

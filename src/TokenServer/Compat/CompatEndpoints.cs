@@ -14,7 +14,8 @@ public static class WeChatCompatEndpoints
 
     /// <summary>
     /// Maps <c>GET /cgi-bin/token</c> and <c>/cgi-bin/stable_token</c> (POST; other methods answer 43002),
-    /// answered from the <see cref="TokenCenter.Server.Engine.TokenEngine"/> registered by <c>AddTokenServer</c>.
+    /// answered from the <see cref="TokenCenter.Server.Engine.TokenEngine"/> registered by <c>AddTokenServer</c>,
+    /// rate limited per caller like the gRPC calls (<c>Limits:*</c>; HTTP 429 with <c>Retry-After</c>).
     /// </summary>
     public static IEndpointRouteBuilder MapWeChatCompatEndpoints(this IEndpointRouteBuilder endpoints)
     {
@@ -23,8 +24,10 @@ public static class WeChatCompatEndpoints
         var credentials = ActivatorUtilities.CreateInstance<CompatCredentials>(services);
         var service = ActivatorUtilities.CreateInstance<CompatTokenService>(services, credentials);
         var time = services.GetRequiredService<TimeProvider>();
-        endpoints.MapGet("/cgi-bin/token", context => ClassicAsync(context, service, time));
-        endpoints.Map("/cgi-bin/stable_token", context => StableAsync(context, service, time));
+        endpoints.MapGet("/cgi-bin/token", context => ClassicAsync(context, service, time))
+            .RequireRateLimiting(TokenCenter.Server.Security.GrpcRateLimiting.HttpPolicy);
+        endpoints.Map("/cgi-bin/stable_token", context => StableAsync(context, service, time))
+            .RequireRateLimiting(TokenCenter.Server.Security.GrpcRateLimiting.HttpPolicy);
         return endpoints;
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TokenCenter.Server.Engine;
 using TokenCenter.Server.Options;
@@ -27,7 +28,7 @@ public static class TokenTicketServiceCollectionExtensions
         foreach (var kind in new[] { TokenKind.JsapiTicket, TokenKind.WxCardTicket })
         {
             services.AddSingleton<ITokenSource>(sp => new JsSdkTicketSource(
-                kind, sp, sp.GetRequiredService<WeChatTicketClient>(), sp.GetRequiredService<IOptions<TokenCenterOptions>>()));
+                kind, sp, sp.GetRequiredService<WeChatTicketClient>(), sp.GetRequiredService<IOptions<TokenCenterOptions>>(), sp.GetRequiredService<ILogger<JsSdkTicketSource>>()));
         }
 
         services.TryAddSingleton<JsSdkTicketRegistry>();

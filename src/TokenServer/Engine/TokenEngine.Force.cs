@@ -3,6 +3,12 @@ namespace TokenCenter.Server.Engine;
 public sealed partial class TokenEngine
 {
     /// <summary>
+    /// Test hook: awaited by ForceRefresh after its first, unlocked look at the held token and before the
+    /// comparison that decides whether to start a refresh (lets a test finish a refresh in between).
+    /// </summary>
+    internal Func<Task>? AfterStaleCheck { get; set; }
+
+    /// <summary>
     /// Compare-and-refresh: <paramref name="staleValue"/> was rejected by WeChat. When it is no longer the
     /// current token, the current token is returned without calling WeChat. Otherwise one refresh runs
     /// for all concurrent callers (single-flight), after the quota guard, under the distributed lock, and
@@ -29,6 +35,11 @@ public sealed partial class TokenEngine
             {
                 EngineLog.StoreReadFailed(_logger, key, ex); // store down: answer from memory
             }
+        }
+
+        if (AfterStaleCheck is { } hook)
+        {
+            await hook().ConfigureAwait(false);
         }
 
         for (var round = 0; round < 2; round++)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TokenCenter.Server.Engine;
 using TokenCenter.Server.Options;
@@ -11,8 +12,10 @@ namespace TokenCenter.Server.Tickets;
 /// JSAPI_TICKET / WX_CARD_TICKET grant (one instance per kind): <c>getticket</c> with the current access token of the
 /// same app: ACCESS_TOKEN for an app's own ticket (no component), AUTHORIZER_ACCESS_TOKEN for an authorizer's.
 /// Its keys are dynamic (created on first request by <see cref="JsSdkTicketRegistry"/>), so <see cref="Keys"/> is empty.
+/// When getticket rejects the access token (40001 / 42001), the access token is force-refreshed once (compare-and-refresh
+/// with the value used) and getticket is retried once with the new one.
 /// </summary>
-internal sealed class JsSdkTicketSource(TokenKind kind, IServiceProvider services, WeChatTicketClient client, IOptions<TokenCenterOptions> options) : ITokenSource
+internal sealed class JsSdkTicketSource(TokenKind kind, IServiceProvider services, WeChatTicketClient client, IOptions<TokenCenterOptions> options, ILogger<JsSdkTicketSource> logger) : ITokenSource
 {
     public TokenKind Kind => kind;
 
@@ -35,7 +38,29 @@ internal sealed class JsSdkTicketSource(TokenKind kind, IServiceProvider service
     public async Task<UpstreamTokenResult> FetchAsync(TokenSlotKey key, string? staleValue, CancellationToken cancellationToken)
     {
         var engine = services.GetRequiredService<TokenEngine>();
-        var accessToken = await engine.GetAsync(AccessTokenOf(key), cancellationToken).ConfigureAwait(false);
-        return await client.GetTicketAsync(key.AppId, accessToken.Value, Type, cancellationToken).ConfigureAwait(false);
+        var accessKey = AccessTokenOf(key);
+        var accessToken = await engine.GetAsync(accessKey, cancellationToken).ConfigureAwait(false);
+        var result = await client.GetTicketAsync(key.AppId, accessToken.Value, Type, cancellationToken).ConfigureAwait(false);
+        if (result.IsSuccess || !IsAccessTokenRejected(result.ErrCode))
+        {
+            return result;
+        }
+
+        // Replaced elsewhere or revoked: one compare-and-refresh of the access token, then one retry.
+        TicketLog.AccessTokenRejected(logger, Type, accessKey.ToString(), result.ErrCode, Fingerprint.Of(accessToken.Value));
+        TokenCenter.V1.Token fresh;
+        try
+        {
+            fresh = await engine.ForceRefreshAsync(accessKey, accessToken.Value, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RefreshQuotaExceededException)
+        {
+            return result; // the quota guard refused: the ticket fails with WeChat's answer
+        }
+
+        return await client.GetTicketAsync(key.AppId, fresh.Value, Type, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>40001 (invalid credential) and 42001 (access token expired): the access token was refused.</summary>
+    private static bool IsAccessTokenRejected(int errCode) => errCode is 40001 or 42001;
 }

@@ -19,4 +19,7 @@ internal static partial class TicketLog
 
     [LoggerMessage(EventId = 4105, Level = LogLevel.Warning, Message = "Proactive refresh of {Key} failed: {Reason}")]
     public static partial void RefreshFailed(ILogger logger, string key, string reason);
+
+    [LoggerMessage(EventId = 4106, Level = LogLevel.Warning, Message = "getticket ({Type}) rejected the access token of {Key} (errcode {ErrCode}, fingerprint {Fingerprint}); force-refreshing it and retrying once")]
+    public static partial void AccessTokenRejected(ILogger logger, string type, string key, int errCode, string fingerprint);
 }

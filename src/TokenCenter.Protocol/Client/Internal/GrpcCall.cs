@@ -101,6 +101,10 @@ internal sealed class GrpcCall<TRequest, TResponse> : IGrpcCallState
         _cts.Dispose();
     }
 
+    private bool DeadlinePassed() =>
+        _options.Deadline is { } deadline && deadline != DateTime.MaxValue
+        && TimeProvider.System.GetUtcNow().UtcDateTime >= deadline.ToUniversalTime();
+
     private void OnCancelled()
     {
         if (!_options.CancellationToken.IsCancellationRequested)
@@ -272,7 +276,9 @@ internal sealed class GrpcCall<TRequest, TResponse> : IGrpcCallState
 
     private RpcException Fail(Exception ex, string what)
     {
-        if (_deadlineReached)
+        // The cancellation callbacks race (the HTTP stack may observe the cancellation before our
+        // own callback marks the deadline): also look at the clock, as PROTOCOL-HTTP2.md advises.
+        if (_deadlineReached || (!_options.CancellationToken.IsCancellationRequested && DeadlinePassed()))
         {
             return Failed(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"), []);
         }
