@@ -8,7 +8,7 @@ internal static partial class EngineLog
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Stored a new token for {Key}: version {Version}, fingerprint {Fingerprint}, expires {ExpiresAt:o} ({Trigger})")]
     public static partial void TokenStored(ILogger logger, TokenSlotKey key, long version, string fingerprint, DateTimeOffset expiresAt, string trigger);
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Adopted token version {Version} of {Key} from the store (fingerprint {Fingerprint})")]
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Debug, Message = "Adopted token version {Version} of {Key} from the store (fingerprint {Fingerprint})")]
     public static partial void TokenAdopted(ILogger logger, TokenSlotKey key, long version, string fingerprint);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Refresh of {Key} ({Trigger}) failed: {Reason}")]
