@@ -1,4 +1,5 @@
 using TokenCenter.Client.Internal;
+using TokenCenter.Protocol;
 
 namespace TokenCenter.Client;
 

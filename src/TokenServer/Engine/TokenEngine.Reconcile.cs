@@ -1,3 +1,5 @@
+using TokenCenter.Protocol;
+
 namespace TokenCenter.Server.Engine;
 
 public sealed partial class TokenEngine
@@ -43,7 +45,7 @@ public sealed partial class TokenEngine
         {
             if (slot.TryAdopt(stored))
             {
-                EngineLog.TokenAdopted(_logger, slot.Key, stored.Version, Fingerprint.Of(stored.Value));
+                EngineLog.TokenAdopted(_logger, slot.Key, stored.Version, TokenFingerprint.Of(stored.Value));
             }
 
             return false;
@@ -56,7 +58,7 @@ public sealed partial class TokenEngine
 
         if (await _store.TryWriteAsync(slot.Key, held, cancellationToken).ConfigureAwait(false))
         {
-            EngineLog.TokenWrittenBack(_logger, slot.Key, held.Version, Fingerprint.Of(held.Value));
+            EngineLog.TokenWrittenBack(_logger, slot.Key, held.Version, TokenFingerprint.Of(held.Value));
             return true;
         }
 

@@ -1,4 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
+using TokenCenter.Protocol;
 using TokenCenter.Server.Upstream;
 using TokenCenter.V1;
 
@@ -157,7 +158,7 @@ public sealed partial class TokenEngine
 
             if (slot.State is { } held && held.Token.Value == answer.Token)
             {
-                EngineLog.SameTokenAnswered(_logger, key, Fingerprint.Of(answer.Token));
+                EngineLog.SameTokenAnswered(_logger, key, TokenFingerprint.Of(answer.Token));
                 lock (slot.Gate)
                 {
                     slot.RetryNotBefore = now + _refresh.RetryDelay;
@@ -203,7 +204,7 @@ public sealed partial class TokenEngine
             slot.ConsecutiveFailures = 0;
         }
 
-        EngineLog.TokenStored(_logger, slot.Key, token.Version, Fingerprint.Of(token.Value), token.ExpiresAt, trigger.Name());
+        EngineLog.TokenStored(_logger, slot.Key, token.Version, TokenFingerprint.Of(token.Value), token.ExpiresAt, trigger.Name());
         if (trigger == RefreshTrigger.Forced)
         {
             ForceRefreshed?.Invoke(slot.Key); // handlers only start work; they never throw
@@ -228,7 +229,7 @@ public sealed partial class TokenEngine
 
         if (slot.TryAdopt(stored))
         {
-            EngineLog.TokenAdopted(_logger, slot.Key, stored.Version, Fingerprint.Of(stored.Value));
+            EngineLog.TokenAdopted(_logger, slot.Key, stored.Version, TokenFingerprint.Of(stored.Value));
         }
 
         return slot.State;
@@ -239,7 +240,7 @@ public sealed partial class TokenEngine
         var stored = await _store.GetAsync(slot.Key, cancellationToken).ConfigureAwait(false);
         if (stored is not null && !string.IsNullOrEmpty(stored.Value) && slot.TryAdopt(stored))
         {
-            EngineLog.TokenAdopted(_logger, slot.Key, stored.Version, Fingerprint.Of(stored.Value));
+            EngineLog.TokenAdopted(_logger, slot.Key, stored.Version, TokenFingerprint.Of(stored.Value));
         }
     }
 

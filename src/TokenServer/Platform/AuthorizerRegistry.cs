@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using TokenCenter.Protocol;
 using TokenCenter.Server.Engine;
 using TokenCenter.Server.Platform.Crypto;
 using TokenCenter.Server.Platform.Storage;
@@ -101,7 +102,7 @@ internal sealed class AuthorizerRegistry : IDisposable
             await _authorizers.ScheduleAsync(new AuthorizerId(componentAppId, appId), _engine.ComputeDue(slot, held), cancellationToken).ConfigureAwait(false);
         }
 
-        PlatformLog.AuthorizerStored(_logger, key, Fingerprint.Of(answer.AccessToken), Fingerprint.Of(answer.RefreshToken));
+        PlatformLog.AuthorizerStored(_logger, key, TokenFingerprint.Of(answer.AccessToken), TokenFingerprint.Of(answer.RefreshToken));
     }
 
     /// <summary>The account unauthorized: stop refreshing and remove its tokens (every replica). Idempotent.</summary>

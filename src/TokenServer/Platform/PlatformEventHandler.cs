@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using TokenCenter.Protocol;
 using TokenCenter.Server.Engine;
 using TokenCenter.Server.Platform.Storage;
 using TokenCenter.Server.Platform.Upstream;
@@ -62,7 +63,7 @@ internal sealed class PlatformEventHandler(
             return;
         }
 
-        PlatformLog.TicketStored(logger, component.ComponentAppId, Fingerprint.Of(value), createdAt);
+        PlatformLog.TicketStored(logger, component.ComponentAppId, TokenFingerprint.Of(value), createdAt);
         var key = ComponentTokenSource.KeyOf(component.ComponentAppId);
         var held = engine.Held(key);
         if (held is null || !held.IsValidAt(time.GetUtcNow()))

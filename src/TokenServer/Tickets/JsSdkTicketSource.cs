@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using TokenCenter.Protocol;
 using TokenCenter.Server.Engine;
 using TokenCenter.Server.Options;
 using TokenCenter.Server.Upstream;
@@ -47,7 +48,7 @@ internal sealed class JsSdkTicketSource(TokenKind kind, IServiceProvider service
         }
 
         // Replaced elsewhere or revoked: one compare-and-refresh of the access token, then one retry.
-        TicketLog.AccessTokenRejected(logger, Type, accessKey.ToString(), result.ErrCode, Fingerprint.Of(accessToken.Value));
+        TicketLog.AccessTokenRejected(logger, Type, accessKey.ToString(), result.ErrCode, TokenFingerprint.Of(accessToken.Value));
         TokenCenter.V1.Token fresh;
         try
         {

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using TokenCenter.Protocol;
 using TokenCenter.Server.Engine;
 using TokenCenter.Server.Platform.Upstream;
 using TokenCenter.Server.Upstream;
@@ -51,7 +52,7 @@ internal sealed class WeChatTicketClient(IHttpClientFactory httpClientFactory, U
             return UpstreamTokenResult.Failure(-1, "no ticket or positive expires_in in the getticket answer");
         }
 
-        TicketLog.TicketIssued(logger, type, appId, Fingerprint.Of(ticket), expires);
+        TicketLog.TicketIssued(logger, type, appId, TokenFingerprint.Of(ticket), expires);
         return UpstreamTokenResult.Success(ticket, TimeSpan.FromSeconds(expires));
     }
 }

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Polly;
+using TokenCenter.Protocol;
 using TokenCenter.Server.Engine;
 using TokenCenter.Server.Options;
 
@@ -65,7 +66,7 @@ internal sealed class WeChatTokenClient(
 
         if (result.IsSuccess)
         {
-            UpstreamLog.TokenIssued(logger, app.AppId, endpoint, Fingerprint.Of(result.Token), result.ExpiresIn);
+            UpstreamLog.TokenIssued(logger, app.AppId, endpoint, TokenFingerprint.Of(result.Token), result.ExpiresIn);
         }
         else
         {
