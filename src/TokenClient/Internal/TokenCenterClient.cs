@@ -13,6 +13,9 @@ namespace TokenCenter.Client.Internal;
 internal sealed partial class TokenCenterClient : ITokenCenterClient, IAsyncDisposable, IDisposable
 {
     private readonly ConcurrentDictionary<TokenKey, TokenSlot> _slots = new();
+
+    // The hot path's own index: access tokens by app id (a string key hashes faster than TokenKey).
+    private readonly ConcurrentDictionary<string, TokenSlot> _accessTokenSlots = new(StringComparer.Ordinal);
     private readonly TokenCenterClientOptions _options;
     private readonly ServerPool _servers;
     private readonly PushWatcher _watcher;
@@ -34,7 +37,9 @@ internal sealed partial class TokenCenterClient : ITokenCenterClient, IAsyncDisp
     internal bool IsPushLive => _watcher.IsLive;
 
     public ValueTask<string> GetAccessTokenAsync(string appId, CancellationToken cancellationToken = default) =>
-        GetValueAsync(TokenKey.AccessToken(appId), cancellationToken);
+        appId is not null && _watcher.IsLive && _accessTokenSlots.TryGetValue(appId, out var slot) && slot.TryGetFresh(_time.GetUtcNow(), out var token)
+            ? new ValueTask<string>(token.Value)
+            : GetValueAsync(TokenKey.AccessToken(appId!), cancellationToken);
 
     public ValueTask<string> GetComponentAccessTokenAsync(string componentAppId, CancellationToken cancellationToken = default) =>
         GetValueAsync(TokenKey.ComponentAccessToken(componentAppId), cancellationToken);
@@ -144,8 +149,16 @@ internal sealed partial class TokenCenterClient : ITokenCenterClient, IAsyncDisp
         return fetched; // valid, though inside the safety margin: the server has nothing newer
     }
 
-    private TokenSlot SlotOf(TokenKey key) =>
-        _slots.GetOrAdd(key, static (k, margin) => new TokenSlot(k, margin), _options.ExpirySafetyMargin);
+    private TokenSlot SlotOf(TokenKey key)
+    {
+        var slot = _slots.GetOrAdd(key, static (k, margin) => new TokenSlot(k, margin), _options.ExpirySafetyMargin);
+        if (key.Kind == TokenKind.AccessToken && key.AppId is { } appId)
+        {
+            _accessTokenSlots.TryAdd(appId, slot);
+        }
+
+        return slot;
+    }
 
     private void OnPushed(TokenInfo token)
     {
