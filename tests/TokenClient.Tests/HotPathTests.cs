@@ -24,6 +24,29 @@ public sealed class HotPathTests
         Assert.Equal(1, getTokenCalls);
     }
 
+    [Fact]
+    public async Task The_hot_path_stops_serving_a_cached_token_at_its_serve_until_time_even_while_push_is_live()
+    {
+        await using var center = await Center.StartAsync();
+        // A margin that leaves one minute of cache life: the server's proactive refresh is far away.
+        await using var client = center.CreateClient(o => o.ExpirySafetyMargin = TimeSpan.FromMinutes(29));
+        var token = await client.Client.GetTokenAsync(TokenCenter.Client.TokenKey.AccessToken(CenterServer.AppId));
+        await Eventually.HoldsAsync(() => client.IsPushLive, "the push stream is live");
+        var serveUntil = token.ExpiresAt - TimeSpan.FromMinutes(29);
+        var calls = center.Server.CallsTo("GetToken");
+
+        center.Clock.Advance(serveUntil - center.Clock.GetUtcNow() - TimeSpan.FromSeconds(1));
+        Assert.Equal(0, CachedReads(client.Client, token.Value, 1_000));
+        Assert.Equal(calls, center.Server.CallsTo("GetToken"));
+
+        center.Clock.Advance(TimeSpan.FromSeconds(2));
+        var read = client.Client.GetAccessTokenAsync(CenterServer.AppId);
+
+        Assert.False(read.IsCompletedSuccessfully && center.Server.CallsTo("GetToken") == calls, "a read past serve-until must not be a cached memory read");
+        await read;
+        Assert.True(center.Server.CallsTo("GetToken") > calls, "the read went to the server");
+    }
+
     /// <summary>Reads <paramref name="count"/> times; returns how many reads were not a completed read of <paramref name="expected"/>.</summary>
     private static int CachedReads(TokenCenter.Client.ITokenCenterClient client, string expected, int count)
     {

@@ -37,7 +37,7 @@ internal sealed partial class TokenCenterClient : ITokenCenterClient, IAsyncDisp
     internal bool IsPushLive => _watcher.IsLive;
 
     public ValueTask<string> GetAccessTokenAsync(string appId, CancellationToken cancellationToken = default) =>
-        appId is not null && _watcher.IsLive && _accessTokenSlots.TryGetValue(appId, out var slot) && slot.TryGetFresh(_time.GetUtcNow(), out var token)
+        appId is not null && _watcher.IsLive && _accessTokenSlots.TryGetValue(appId, out var slot) && slot.TryGetFresh(out var token)
             ? new ValueTask<string>(token.Value)
             : GetValueAsync(TokenKey.AccessToken(appId!), cancellationToken);
 
@@ -89,7 +89,7 @@ internal sealed partial class TokenCenterClient : ITokenCenterClient, IAsyncDisp
 
     private bool TryGetCached(TokenKey key, out TokenInfo token)
     {
-        if (_watcher.IsLive && _slots.TryGetValue(key, out var slot) && slot.TryGetFresh(_time.GetUtcNow(), out token))
+        if (_watcher.IsLive && _slots.TryGetValue(key, out var slot) && slot.TryGetFresh(out token))
         {
             return true;
         }
@@ -151,7 +151,7 @@ internal sealed partial class TokenCenterClient : ITokenCenterClient, IAsyncDisp
 
     private TokenSlot SlotOf(TokenKey key)
     {
-        var slot = _slots.GetOrAdd(key, static (k, margin) => new TokenSlot(k, margin), _options.ExpirySafetyMargin);
+        var slot = _slots.GetOrAdd(key, static (k, state) => new TokenSlot(k, state.Margin, state.Time), (Margin: _options.ExpirySafetyMargin, Time: _time));
         if (key.Kind == TokenKind.AccessToken && key.AppId is { } appId)
         {
             _accessTokenSlots.TryAdd(appId, slot);

@@ -6,12 +6,13 @@ namespace TokenCenter.Client.Internal;
 /// The cached token of one key. Readers take <see cref="Current"/> without a lock (an immutable
 /// entry swapped atomically); writers keep the highest version and notify watchers.
 /// </summary>
-internal sealed class TokenSlot(TokenKey key, TimeSpan safetyMargin)
+internal sealed class TokenSlot(TokenKey key, TimeSpan safetyMargin, TimeProvider time)
 {
     private readonly Lock _gate = new();
     private readonly List<ChannelWriter<TokenInfo>> _watchers = [];
     private volatile Entry? _current;
     private Task<TokenInfo>? _fetch;
+    private ITimer? _staleTimer;
 
     public TokenKey Key { get; } = key;
 
@@ -41,6 +42,23 @@ internal sealed class TokenSlot(TokenKey key, TimeSpan safetyMargin)
         return false;
     }
 
+    /// <summary>
+    /// The hot path: the held token while it may be served, read without a clock. A timer on the
+    /// client's <see cref="TimeProvider"/> marks the entry stale at its serve-until time.
+    /// </summary>
+    public bool TryGetFresh(out TokenInfo token)
+    {
+        var entry = _current;
+        if (entry is { IsFresh: true })
+        {
+            token = entry.Token;
+            return true;
+        }
+
+        token = null!;
+        return false;
+    }
+
     /// <summary>Adopts <paramref name="token"/> if its version is newer than the held one; returns whether it did.</summary>
     public bool Offer(TokenInfo token)
     {
@@ -51,7 +69,16 @@ internal sealed class TokenSlot(TokenKey key, TimeSpan safetyMargin)
                 return false;
             }
 
-            _current = new Entry(token, token.ExpiresAt - safetyMargin);
+            var entry = new Entry(token, token.ExpiresAt - safetyMargin);
+            _staleTimer?.Dispose();
+            var remaining = entry.ServeUntil - time.GetUtcNow();
+            if (remaining > TimeSpan.Zero)
+            {
+                entry.IsFresh = true;
+                _staleTimer = time.CreateTimer(static e => ((Entry)e!).IsFresh = false, entry, remaining, Timeout.InfiniteTimeSpan);
+            }
+
+            _current = entry;
             foreach (var watcher in _watchers)
             {
                 watcher.TryWrite(token);
@@ -99,6 +126,7 @@ internal sealed class TokenSlot(TokenKey key, TimeSpan safetyMargin)
     {
         lock (_gate)
         {
+            _staleTimer?.Dispose();
             foreach (var watcher in _watchers)
             {
                 watcher.TryComplete();
@@ -106,5 +134,19 @@ internal sealed class TokenSlot(TokenKey key, TimeSpan safetyMargin)
         }
     }
 
-    private sealed record Entry(TokenInfo Token, DateTimeOffset ServeUntil);
+    private sealed class Entry(TokenInfo token, DateTimeOffset serveUntil)
+    {
+        private volatile bool _isFresh;
+
+        public TokenInfo Token { get; } = token;
+
+        public DateTimeOffset ServeUntil { get; } = serveUntil;
+
+        /// <summary>True from adoption until <see cref="ServeUntil"/> (cleared by the slot's timer).</summary>
+        public bool IsFresh
+        {
+            get => _isFresh;
+            set => _isFresh = value;
+        }
+    }
 }
