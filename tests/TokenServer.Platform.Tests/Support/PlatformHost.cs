@@ -1,10 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using TokenCenter.Protocol.Client;
+using TokenServer.Tests.Support;
 using WeChatSimulator;
 
 namespace TokenServer.Platform.Tests.Support;
@@ -21,26 +16,24 @@ internal sealed class PlatformHost : IAsyncDisposable
     public const string AppId = "wx00000000000000d1";
     public const string AppSecret = "direct-app-secret";
 
-    private readonly WebApplication _app;
+    private readonly TokenServerHost _server;
 
-    private PlatformHost(WebApplication app, SimulatorHost sim, ManualClock clock, Uri grpc, Uri web)
+    private PlatformHost(TokenServerHost server, SimulatorHost sim, ManualClock clock)
     {
-        _app = app;
+        _server = server;
         Sim = sim;
         Clock = clock;
-        WebAddress = web;
-        Channel = GrpcChannel.ForAddress(grpc);
     }
 
     public SimulatorHost Sim { get; }
 
     public ManualClock Clock { get; }
 
-    public Uri WebAddress { get; }
+    public Uri WebAddress => _server.WebAddress;
 
-    public GrpcChannel Channel { get; }
+    public GrpcChannel Channel => _server.Channel;
 
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _server.Services;
 
     public Uri CallbackUrl => new(WebAddress, $"wechat/callback/{ComponentAppId}");
 
@@ -58,22 +51,8 @@ internal sealed class PlatformHost : IAsyncDisposable
 
         var sim = await SimulatorHost.StartAsync(options, clock);
 
-        var grpcPort = FreePort();
-        var webPort = FreePort();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        if (Environment.GetEnvironmentVariable("TC_TEST_LOG") == "1")
+        var settings = new Dictionary<string, string?>
         {
-            builder.Logging.AddSimpleConsole();
-        }
-
-        // Caller authentication and rate limits (on by default outside Development) are tested in TokenServer.Ops.Tests.
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:Enabled"] = "false", ["Limits:RateLimiting"] = "false" });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Listeners:Grpc"] = $"http://127.0.0.1:{grpcPort}",
-            ["Listeners:Web"] = $"http://127.0.0.1:{webPort}",
-            ["Simulator:Enabled"] = "false",
             ["TokenCenter:Upstream:BaseUrl"] = sim.BaseAddress.ToString(),
             ["TokenCenter:Components:0:ComponentAppId"] = ComponentAppId,
             ["TokenCenter:Components:0:Secret"] = ComponentSecret,
@@ -83,38 +62,22 @@ internal sealed class PlatformHost : IAsyncDisposable
             ["TokenCenter:Encryption:Keys:0:Id"] = "k1",
             ["TokenCenter:Encryption:Keys:0:Key"] = Convert.ToBase64String(new byte[32]),
             ["TokenCenter:Encryption:ActiveKeyId"] = "k1",
-        });
+        };
         if (withApp)
         {
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["TokenCenter:Apps:0:AppId"] = AppId,
-                ["TokenCenter:Apps:0:Secret"] = AppSecret,
-            });
+            settings["TokenCenter:Apps:0:AppId"] = AppId;
+            settings["TokenCenter:Apps:0:Secret"] = AppSecret;
         }
 
-        builder.Services.AddSingleton<TimeProvider>(clock);
-        builder.AddTokenServer();
-        var app = builder.Build();
-        app.MapTokenServer();
-        await app.StartAsync();
-        var host = new PlatformHost(app, sim, clock, new Uri($"http://127.0.0.1:{grpcPort}/"), new Uri($"http://127.0.0.1:{webPort}/"));
+        var server = await TokenServerHost.StartAsync(settings, clock);
+        var host = new PlatformHost(server, sim, clock);
         sim.Sim.SetComponentCallback(ComponentAppId, host.CallbackUrl);
         return host;
     }
 
     public async ValueTask DisposeAsync()
     {
-        Channel.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _server.DisposeAsync();
         await Sim.DisposeAsync();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

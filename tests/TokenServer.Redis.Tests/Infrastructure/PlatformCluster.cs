@@ -4,6 +4,7 @@ using TokenCenter.Protocol;
 using TokenCenter.Protocol.Client;
 using TokenCenter.Server.Engine;
 using TokenCenter.V1;
+using TokenServer.Tests.Support;
 using WeChatSimulator;
 
 namespace TokenServer.Redis.Tests.Infrastructure;
@@ -29,7 +30,7 @@ internal sealed class PlatformCluster : IAsyncDisposable
         Sim = sim;
         Redis = redis;
         _settings = settings;
-        Replicas = new ReplicaHost[replicas];
+        Replicas = new TokenServerHost[replicas];
     }
 
     public ManualClock Clock { get; }
@@ -38,7 +39,7 @@ internal sealed class PlatformCluster : IAsyncDisposable
 
     public RedisServer Redis { get; }
 
-    public ReplicaHost[] Replicas { get; }
+    public TokenServerHost[] Replicas { get; }
 
     public string Prefix => _settings["Redis:KeyPrefix"]!;
 
@@ -71,7 +72,7 @@ internal sealed class PlatformCluster : IAsyncDisposable
         {
             for (var i = 0; i < replicas; i++)
             {
-                cluster.Replicas[i] = await ReplicaHost.StartAsync(settings, clock);
+                cluster.Replicas[i] = await TokenServerHost.StartAsync(settings, clock);
             }
 
             cluster.CallbackTo(0);

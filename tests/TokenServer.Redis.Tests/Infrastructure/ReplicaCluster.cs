@@ -7,6 +7,7 @@ using TokenCenter.Protocol;
 using TokenCenter.Protocol.Client;
 using TokenCenter.Server.Engine;
 using TokenCenter.V1;
+using TokenServer.Tests.Support;
 using WeChatSimulator;
 
 namespace TokenServer.Redis.Tests.Infrastructure;
@@ -32,7 +33,7 @@ internal sealed class ReplicaCluster : IAsyncDisposable
         Sim = sim;
         Redis = redis;
         _settings = settings;
-        Replicas = new ReplicaHost?[replicas];
+        Replicas = new TokenServerHost?[replicas];
         _business = new HttpClient { BaseAddress = sim.BaseAddress };
     }
 
@@ -42,7 +43,7 @@ internal sealed class ReplicaCluster : IAsyncDisposable
 
     public RedisServer Redis { get; }
 
-    public ReplicaHost?[] Replicas { get; }
+    public TokenServerHost?[] Replicas { get; }
 
     public string Prefix => _settings["Redis:KeyPrefix"]!;
 
@@ -91,18 +92,18 @@ internal sealed class ReplicaCluster : IAsyncDisposable
         return cluster;
     }
 
-    public ReplicaHost Replica(int index) => Replicas[index] ?? throw new InvalidOperationException($"replica {index} is stopped");
+    public TokenServerHost Replica(int index) => Replicas[index] ?? throw new InvalidOperationException($"replica {index} is stopped");
 
     public TokenEngine Engine(int index) => Replica(index).Services.GetRequiredService<TokenEngine>();
 
-    public async Task<ReplicaHost> StartReplicaAsync(int index, Action<IServiceCollection>? decorate = null)
+    public async Task<TokenServerHost> StartReplicaAsync(int index, Action<IServiceCollection>? decorate = null)
     {
         if (Replicas[index] is not null)
         {
             throw new InvalidOperationException($"replica {index} is running");
         }
 
-        var host = await ReplicaHost.StartAsync(_settings, Clock, decorate);
+        var host = await TokenServerHost.StartAsync(_settings, Clock, decorate);
         Replicas[index] = host;
         return host;
     }

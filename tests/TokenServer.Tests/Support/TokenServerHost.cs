@@ -10,11 +10,13 @@ namespace TokenServer.Tests.Support;
 
 /// <summary>
 /// The real TokenServer (AddTokenServer / MapTokenServer) on Kestrel, on free loopback ports, with
-/// a test clock and in-memory configuration: what a replica is in production, in-process.
+/// a test clock and in-memory configuration: what a replica is in production, in-process. Shared
+/// (linked) by TokenServer.Tests, TokenServer.Redis.Tests and TokenServer.Platform.Tests.
 /// </summary>
 internal sealed class TokenServerHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _disposed;
 
     private TokenServerHost(WebApplication app, Uri grpc, Uri web)
     {
@@ -32,15 +34,24 @@ internal sealed class TokenServerHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts a server with <paramref name="settings"/> (configuration keys as in the README).</summary>
-    public static async Task<TokenServerHost> StartAsync(IDictionary<string, string?> settings, TimeProvider clock, Action<IServiceCollection>? services = null)
+    /// <summary>
+    /// Starts a server with <paramref name="settings"/> (configuration keys as in the README).
+    /// <paramref name="decorate"/> runs after AddTokenServer, so a test can wrap a registered service.
+    /// Authentication and rate limits are off unless <paramref name="settings"/> turn them on (they are
+    /// tested in TokenServer.Ops.Tests). TC_TEST_LOG=1 logs to the console at Debug.
+    /// </summary>
+    public static async Task<TokenServerHost> StartAsync(IDictionary<string, string?> settings, TimeProvider clock, Action<IServiceCollection>? decorate = null)
     {
         var grpcPort = FreePort();
         var webPort = FreePort();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
-        if (Environment.GetEnvironmentVariable("TC_TEST_LOG") == "1") { builder.Logging.AddSimpleConsole(); builder.Logging.SetMinimumLevel(LogLevel.Debug); }
-        // Caller authentication and rate limits (on by default outside Development) are tested in TokenServer.Ops.Tests.
+        if (Environment.GetEnvironmentVariable("TC_TEST_LOG") == "1")
+        {
+            builder.Logging.AddSimpleConsole();
+            builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        }
+
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:Enabled"] = "false", ["Limits:RateLimiting"] = "false" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(settings)
         {
@@ -49,8 +60,8 @@ internal sealed class TokenServerHost : IAsyncDisposable
             ["Simulator:Enabled"] = "false",
         });
         builder.Services.AddSingleton(clock);
-        services?.Invoke(builder.Services);
         builder.AddTokenServer();
+        decorate?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapTokenServer();
         await app.StartAsync();
@@ -59,6 +70,11 @@ internal sealed class TokenServerHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         Channel.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
