@@ -11,4 +11,7 @@ public sealed record PushResult(string ComponentAppId, string InfoType, Uri? Cal
 {
     /// <summary>True when the callback answered HTTP 200 with the body <c>success</c>, as WeChat requires.</summary>
     public bool Acknowledged => StatusCode == 200 && string.Equals(Body.Trim(), "success", StringComparison.Ordinal);
+
+    /// <summary>The sealed message that was posted (null when nothing was); WeChat redelivers this same message when it is not acknowledged.</summary>
+    public WeChatEncryptedMessage? Message { get; init; }
 }

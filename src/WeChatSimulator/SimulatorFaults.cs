@@ -50,6 +50,12 @@ public sealed class SimulatorFaults
     /// </summary>
     public ConcurrentDictionary<string, int> ComponentErrors { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Error code forced on <c>api_query_auth</c>, keyed by component appid (e.g. -1 system busy): the authorization
+    /// code is checked after it, so a refused call leaves the code unused, as WeChat does.
+    /// </summary>
+    public ConcurrentDictionary<string, int> QueryAuthErrors { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Seed of the random source behind <see cref="BusyShare"/>; setting it restarts the sequence. Null: unseeded.</summary>
     public int? Seed
     {
@@ -77,6 +83,7 @@ public sealed class SimulatorFaults
 
         AppErrors.Clear();
         ComponentErrors.Clear();
+        QueryAuthErrors.Clear();
     }
 
     internal bool IsQuotaExhausted(string appId)

@@ -80,6 +80,18 @@ public sealed class SimulatorPushDriver : IAsyncDisposable, IDisposable
         DeliverAsync(_sim.Unauthorize(componentAppId, authorizerAppId), cancellationToken);
 
     /// <summary>
+    /// WeChat's redelivery of an event that was not acknowledged: posts the same sealed message (same timestamp,
+    /// nonce and signature) again to the component's current callback URL.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="previous"/> posted nothing.</exception>
+    public Task<PushResult> RedeliverAsync(PushResult previous, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        var message = previous.Message ?? throw new ArgumentException("Nothing was posted, so there is nothing to redeliver.", nameof(previous));
+        return PostAsync(previous.ComponentAppId, previous.InfoType, message, cancellationToken);
+    }
+
+    /// <summary>
     /// Starts pushing a new ticket to every component every <paramref name="interval"/> (default
     /// <see cref="SimulatorOptions.TicketPushInterval"/>) of the simulator's clock. Tickets are generated when the
     /// timer fires (so one <see cref="ManualClock.Advance"/> of an hour yields six tickets, stamped 10 minutes apart)
@@ -160,28 +172,38 @@ public sealed class SimulatorPushDriver : IAsyncDisposable, IDisposable
         }
 
         var sealedMessage = new WeChatMessageCrypto(component.EncodingAesKey).Seal(pushed.Xml, component.ComponentAppId, component.Token, pushed.At);
+        return await PostAsync(pushed.ComponentAppId, pushed.InfoType, sealedMessage, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<PushResult> PostAsync(string componentAppId, string infoType, WeChatEncryptedMessage sealedMessage, CancellationToken cancellationToken)
+    {
+        if (_sim.CurrentComponent(componentAppId).CallbackUrl is not { } url)
+        {
+            return Record(new PushResult(componentAppId, infoType, null, 0, string.Empty));
+        }
+
         var target = new UriBuilder(url) { Query = Join(url.Query, sealedMessage.Query) }.Uri;
         try
         {
             using var content = new StringContent(sealedMessage.Body, Encoding.UTF8, "text/xml");
             using var response = await _http.PostAsync(target, content, cancellationToken).ConfigureAwait(false);
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            var result = Record(new PushResult(pushed.ComponentAppId, pushed.InfoType, url, (int)response.StatusCode, body));
+            var result = Record(new PushResult(componentAppId, infoType, url, (int)response.StatusCode, body) { Message = sealedMessage });
             if (result.Acknowledged)
             {
-                SimulatorLog.PushDelivered(_logger, pushed.InfoType, pushed.ComponentAppId, url, result.StatusCode);
+                SimulatorLog.PushDelivered(_logger, infoType, componentAppId, url, result.StatusCode);
             }
             else
             {
-                SimulatorLog.PushNotAcknowledged(_logger, pushed.InfoType, pushed.ComponentAppId, url, result.StatusCode);
+                SimulatorLog.PushNotAcknowledged(_logger, infoType, componentAppId, url, result.StatusCode);
             }
 
             return result;
         }
         catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            SimulatorLog.PushFailed(_logger, e, pushed.InfoType, pushed.ComponentAppId, url);
-            return Record(new PushResult(pushed.ComponentAppId, pushed.InfoType, url, 0, string.Empty, e.Message));
+            SimulatorLog.PushFailed(_logger, e, infoType, componentAppId, url);
+            return Record(new PushResult(componentAppId, infoType, url, 0, string.Empty, e.Message) { Message = sealedMessage });
         }
     }
 

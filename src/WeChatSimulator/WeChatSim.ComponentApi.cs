@@ -124,6 +124,11 @@ public sealed partial class WeChatSim
     {
         _counters.Call(componentAppId ?? string.Empty, QueryAuthEndpoint);
         var error = AuthenticateComponent(componentAccessToken, componentAppId, out var state);
+        if (error == 0 && Faults.QueryAuthErrors.TryGetValue(componentAppId!, out var forced))
+        {
+            error = forced;
+        }
+
         if (error != 0)
         {
             return AuthorizerReply.Error(error);

@@ -3,25 +3,36 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TokenCenter.Server.Engine;
 using TokenCenter.Server.Platform.Storage;
+using TokenCenter.V1;
 
 namespace TokenCenter.Server.Platform;
 
 /// <summary>
 /// Proactive refresh of authorizer tokens without a timer per authorizer: every <c>SchedulerInterval</c> it claims
-/// the entries of the shared due set (<c>{p}:due</c>) that are due, at most as many as the rate limiter allows,
-/// refreshes them, and puts each back at <c>expires_at - AuthorizerAhead - random(AuthorizerJitter)</c>. A claim
-/// hides the entry from other replicas for <c>ClaimLease</c>, so each refresh runs once across replicas.
+/// the due entries of the due sets of the components this replica is configured with (<c>{p}:due:{component}</c>;
+/// entries of other components are never touched), at most as many as the rate limiter allows, refreshes them, and
+/// puts each back at <c>expires_at - AuthorizerAhead - random(AuthorizerJitter)</c>. A claim hides the entry from
+/// other replicas for <c>ClaimLease</c>, so each refresh runs once across replicas. Each pass first writes back what
+/// is held only in memory (rotated refresh tokens, redeemed authorizations); at start and every
+/// <c>RescheduleInterval</c> the due sets are rebuilt from the authorizer records, so no authorized account stays
+/// unscheduled, and slots of accounts no longer stored (a missed removal event) are dropped.
 /// </summary>
 internal sealed class AuthorizerRefreshScheduler(
     TokenEngine engine,
     AuthorizerRegistry registry,
+    AuthorizerTokenSource source,
     IAuthorizerStore authorizers,
+    ITokenStore tokens,
+    ComponentCatalog components,
     AuthorizerRateLimiter limiter,
     IOptions<PlatformOptions> options,
     TimeProvider time,
     ILogger<AuthorizerRefreshScheduler> logger) : BackgroundService
 {
+    private const int RebuildPage = 500;
     private readonly PlatformSettings _settings = options.Value.Platform;
+    private DateTimeOffset _nextRebuild = DateTimeOffset.MinValue;
+    private int _nextComponent;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -39,7 +50,7 @@ internal sealed class AuthorizerRefreshScheduler(
             }
             catch (TokenStoreUnavailableException)
             {
-                // Logged by the store (rate-limited); the due set is still there when it answers again.
+                // Logged by the store (rate-limited); the due sets are still there when it answers again.
                 await Task.Delay(_settings.SchedulerInterval, time, stoppingToken).ConfigureAwait(false);
             }
             catch (Exception ex)
@@ -50,23 +61,122 @@ internal sealed class AuthorizerRefreshScheduler(
         }
     }
 
-    /// <summary>One pass: claims what is due (within the rate limit) and refreshes it. Returns how many were claimed.</summary>
+    /// <summary>
+    /// One pass: writes back what is held in memory, rebuilds the schedule when it is time, then claims what is due
+    /// (within the rate limit) and refreshes it. Returns how many were claimed.
+    /// </summary>
     internal async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
+        await source.FlushPendingAsync(cancellationToken).ConfigureAwait(false);
+        await registry.FlushPendingAsync(cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        if (now >= _nextRebuild)
+        {
+            _nextRebuild = now + _settings.SchedulerInterval; // a failed rebuild is tried again next pass
+            await RebuildAsync(cancellationToken).ConfigureAwait(false);
+            _nextRebuild = now + _settings.RescheduleInterval;
+        }
+
         var budget = limiter.Available;
-        if (budget <= 0)
+        if (budget <= 0 || components.All.Count == 0)
         {
             return 0;
         }
 
-        var now = time.GetUtcNow();
-        var claimed = await authorizers.ClaimDueAsync(now, budget, now + _settings.ClaimLease, cancellationToken).ConfigureAwait(false);
+        // Components in turn, so one with a long backlog does not starve the others.
+        var all = components.All.ToArray();
+        var first = _nextComponent++ % all.Length;
+        var claimed = new List<AuthorizerId>();
+        for (var i = 0; i < all.Length && claimed.Count < budget; i++)
+        {
+            var component = all[(first + i) % all.Length].ComponentAppId;
+            claimed.AddRange(await authorizers.ClaimDueAsync(component, now, budget - claimed.Count, now + _settings.ClaimLease, cancellationToken).ConfigureAwait(false));
+        }
+
         if (claimed.Count > 0)
         {
             await Task.WhenAll(claimed.Select(id => RefreshOneAsync(id, cancellationToken))).ConfigureAwait(false);
         }
 
         return claimed.Count;
+    }
+
+    /// <summary>
+    /// Puts every stored authorizer that is not waiting for re-authorization and has no due entry back into its due
+    /// set (at its stored token's due time, or now), and drops this replica's slots of authorizers no longer stored.
+    /// </summary>
+    internal async Task RebuildAsync(CancellationToken cancellationToken)
+    {
+        foreach (var component in components.All)
+        {
+            var stored = new HashSet<string>(StringComparer.Ordinal);
+            int checkedCount = 0, added = 0;
+            string? after = null;
+            while (true)
+            {
+                var page = await authorizers.ListAsync(component.ComponentAppId, after, RebuildPage, cancellationToken).ConfigureAwait(false);
+                if (page.Count == 0)
+                {
+                    break;
+                }
+
+                checkedCount += page.Count;
+                foreach (var record in page)
+                {
+                    stored.Add(record.AppId);
+                }
+
+                var missing = await authorizers.UnscheduledAsync(component.ComponentAppId, [.. page.Where(r => !r.NeedsReauthorization).Select(r => r.AppId)], cancellationToken).ConfigureAwait(false);
+                foreach (var appId in missing)
+                {
+                    var key = AuthorizerTokenSource.KeyOf(component.ComponentAppId, appId);
+                    var due = await DueOfAsync(key, cancellationToken).ConfigureAwait(false);
+                    await authorizers.ScheduleIfAbsentAsync(new AuthorizerId(component.ComponentAppId, appId), due, cancellationToken).ConfigureAwait(false);
+                    added++;
+                }
+
+                if (page.Count < RebuildPage)
+                {
+                    break;
+                }
+
+                after = page[^1].AppId;
+            }
+
+            foreach (var slot in engine.DynamicSlots.ToArray())
+            {
+                if (slot.Key.Kind == TokenKind.AuthorizerAccessToken && slot.Key.ComponentAppId == component.ComponentAppId && !stored.Contains(slot.Key.AppId)
+                    && !registry.IsPending(slot.Key))
+                {
+                    engine.RemoveDynamicSlot(slot.Key); // removed while this replica missed the event
+                    source.ClearState(slot.Key);
+                }
+            }
+
+            if (added > 0)
+            {
+                PlatformLog.ScheduleRebuilt(logger, component.ComponentAppId, checkedCount, added);
+            }
+        }
+    }
+
+    /// <summary>When an unscheduled authorizer is due: by the token held or stored, now when there is none.</summary>
+    private async Task<DateTimeOffset> DueOfAsync(TokenSlotKey key, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (engine.TryGetSlot(key, out var slot) && slot.State?.Token is { } held && held.IsValidAt(now))
+        {
+            return engine.ComputeDue(slot, held);
+        }
+
+        var token = await tokens.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        if (token is null || !token.IsValidAt(now))
+        {
+            return now;
+        }
+
+        var due = token.ExpiresAt - _settings.AuthorizerAhead - (_settings.AuthorizerJitter * Random.Shared.NextDouble());
+        return due > now ? due : now;
     }
 
     private async Task RefreshOneAsync(AuthorizerId id, CancellationToken cancellationToken)
@@ -89,7 +199,15 @@ internal sealed class AuthorizerRefreshScheduler(
             }
 
             var state = await engine.RefreshAsync(slot).WaitAsync(cancellationToken).ConfigureAwait(false);
-            await authorizers.ScheduleAsync(id, engine.ComputeDue(slot, state.Token), cancellationToken).ConfigureAwait(false);
+            var due = engine.ComputeDue(slot, state.Token);
+            now = time.GetUtcNow();
+            if (due <= now)
+            {
+                // WeChat answered the token already held (or one about to expire): not again at the next pass.
+                due = now + engine.Backoff(Math.Max(1, slot.ConsecutiveFailures));
+            }
+
+            await authorizers.ScheduleAsync(id, due, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

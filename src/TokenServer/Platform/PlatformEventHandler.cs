@@ -10,8 +10,10 @@ namespace TokenCenter.Server.Platform;
 /// <summary>
 /// Acts on a decrypted callback (by <c>InfoType</c>): <c>component_verify_ticket</c> (stored, latest wins; a
 /// component without a valid token is refreshed at once), <c>authorized</c> / <c>updateauthorized</c>
-/// (api_query_auth, then the authorizer's tokens are stored), <c>unauthorized</c> (its tokens are removed).
-/// Every event is idempotent: WeChat retries deliveries.
+/// (api_query_auth, then the authorizer's tokens are stored), <c>unauthorized</c> (its tokens are removed), both
+/// under the authorizer's refresh lock. Every event is idempotent: WeChat retries deliveries. An authorization that
+/// cannot be redeemed yet (api_query_auth -1 or timeout, no component token, the lock held elsewhere) throws
+/// <see cref="CallbackDeferredException"/>, so the callback answers non-success and WeChat delivers it again.
 /// </summary>
 internal sealed class PlatformEventHandler(
     TokenEngine engine,
@@ -41,7 +43,13 @@ internal sealed class PlatformEventHandler(
             case "unauthorized":
                 if (authorizer.Length > 0)
                 {
-                    await registry.UnauthorizedAsync(component.ComponentAppId, authorizer, cancellationToken).ConfigureAwait(false);
+                    var key = AuthorizerTokenSource.KeyOf(component.ComponentAppId, authorizer);
+                    var lease = await registry.LockAsync(key, cancellationToken).ConfigureAwait(false)
+                        ?? throw new CallbackDeferredException($"the refresh lock of {key} is held elsewhere; WeChat delivers again");
+                    await using (lease.ConfigureAwait(false))
+                    {
+                        await registry.UnauthorizedAsync(component.ComponentAppId, authorizer, cancellationToken).ConfigureAwait(false);
+                    }
                 }
 
                 break;
@@ -95,14 +103,46 @@ internal sealed class PlatformEventHandler(
             return;
         }
 
-        var existing = await authorizers.GetAsync(component.ComponentAppId, authorizer, cancellationToken).ConfigureAwait(false);
-        try
+        var key = AuthorizerTokenSource.KeyOf(component.ComponentAppId, authorizer);
+        var lease = await registry.LockAsync(key, cancellationToken).ConfigureAwait(false)
+            ?? throw new CallbackDeferredException($"the refresh lock of {key} is held elsewhere; WeChat delivers again");
+        await using (lease.ConfigureAwait(false))
         {
-            var componentToken = await engine.GetAsync(ComponentTokenSource.KeyOf(component.ComponentAppId), cancellationToken).ConfigureAwait(false);
-            var answer = await client.QueryAuthAsync(component.ComponentAppId, componentToken.Value, code, cancellationToken).ConfigureAwait(false);
+            AuthorizerTokenResult answer;
+            try
+            {
+                answer = await ComponentTokenRetry.CallAsync(
+                    engine,
+                    component.ComponentAppId,
+                    "api_query_auth",
+                    token => client.QueryAuthAsync(component.ComponentAppId, token, code, cancellationToken),
+                    a => a.ErrCode,
+                    logger,
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is UpstreamUnavailableException or TokenUnavailableException or UnknownTokenKeyException)
+            {
+                // No component token: the code is still unused, so WeChat's redelivery can redeem it.
+                throw new CallbackDeferredException($"{infoType} of {authorizer} not redeemed yet: {ex.Message}", ex);
+            }
+
             if (!answer.IsSuccess)
             {
-                // A retried delivery finds its code already used (61009): the first delivery stored the authorizer.
+                if (answer.ErrCode is not (61009 or 61010))
+                {
+                    // -1, a refused component token, a quota: the code is still unused; WeChat delivers again.
+                    throw new CallbackDeferredException($"api_query_auth answered errcode {answer.ErrCode}: {answer.ErrMsg}");
+                }
+
+                if (registry.IsPending(key))
+                {
+                    // Redeemed by an earlier delivery whose write failed: it is written again from memory.
+                    await registry.FlushPendingAsync(cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                // Used (61009: an earlier delivery stored it) or expired (61010): redelivery cannot help.
+                var existing = await authorizers.GetAsync(component.ComponentAppId, authorizer, cancellationToken).ConfigureAwait(false);
                 var reason = existing is not null && existing.AuthorizedAt >= createdAt && !existing.NeedsReauthorization
                     ? $"errcode {answer.ErrCode} (already stored by an earlier delivery)"
                     : $"api_query_auth answered errcode {answer.ErrCode}: {answer.ErrMsg}";
@@ -116,11 +156,7 @@ internal sealed class PlatformEventHandler(
                 return;
             }
 
-            await registry.AuthorizedAsync(component.ComponentAppId, answer, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is UpstreamUnavailableException or TokenUnavailableException or UnknownTokenKeyException)
-        {
-            PlatformLog.EventFailed(logger, infoType, component.ComponentAppId, authorizer, ex.Message);
+            await registry.AuthorizedAsync(component.ComponentAppId, answer, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         }
     }
 }

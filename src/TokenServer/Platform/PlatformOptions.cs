@@ -95,6 +95,12 @@ public sealed class PlatformSettings
     /// <summary>How long a claimed due entry is hidden from other replicas while this one refreshes it. Default 2 min.</summary>
     public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How often the due sets are rebuilt from the authorizer records (also at start), so that no authorized account
+    /// stays unscheduled, and slots of accounts removed while a removal event was missed are dropped. Default 10 min.
+    /// </summary>
+    public TimeSpan RescheduleInterval { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Page that an account owner opens to authorize (CreatePreAuthCode's authorization_url). Default WeChat's.</summary>
     public Uri AuthorizationPageUrl { get; set; } = new("https://mp.weixin.qq.com/cgi-bin/componentloginpage");
 

@@ -142,6 +142,7 @@ internal sealed class PlatformOptionsValidator : IValidateOptions<PlatformOption
 
         Positive(p.SchedulerInterval, $"{path}:SchedulerInterval", errors);
         Positive(p.ClaimLease, $"{path}:ClaimLease", errors);
+        Positive(p.RescheduleInterval, $"{path}:RescheduleInterval", errors);
         Positive(p.StartPushTicketInterval, $"{path}:StartPushTicketInterval", errors);
         if (p.AuthorizationPageUrl is null || !p.AuthorizationPageUrl.IsAbsoluteUri)
         {

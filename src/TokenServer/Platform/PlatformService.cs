@@ -20,7 +20,8 @@ internal sealed class PlatformService(
     AuthorizerRegistry registry,
     IPlatformClient client,
     IOptions<PlatformOptions> options,
-    TimeProvider time)
+    TimeProvider time,
+    Microsoft.Extensions.Logging.ILogger<PlatformService> logger)
 {
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 1000;
@@ -37,8 +38,14 @@ internal sealed class PlatformService(
 
         return ServiceErrors.Run(context, time, async ct =>
         {
-            var token = await engine.GetAsync(ComponentTokenSource.KeyOf(component.ComponentAppId), ct).ConfigureAwait(false);
-            var answer = await client.CreatePreAuthCodeAsync(component.ComponentAppId, token.Value, ct).ConfigureAwait(false);
+            var answer = await ComponentTokenRetry.CallAsync(
+                engine,
+                component.ComponentAppId,
+                "api_create_preauthcode",
+                token => client.CreatePreAuthCodeAsync(component.ComponentAppId, token, ct),
+                a => a.ErrCode,
+                logger,
+                ct).ConfigureAwait(false);
             if (!answer.IsSuccess)
             {
                 throw new UpstreamUnavailableException(answer.ErrCode, answer.ErrMsg);

@@ -13,7 +13,9 @@ namespace TokenCenter.Server.Platform.Callback;
 /// receiving URL". Order of checks, each refusing without storing anything: component configured (404), body size
 /// (413), query and outer XML (400), msg_signature over the Encrypt element, constant-time (401), timestamp within
 /// ±ReplayWindow of the server clock (403), decryption with the current then the previous EncodingAESKey and the
-/// appid check (403), nonce not seen before (403), inner XML (400). Then the event is handled and <c>success</c> returned.
+/// appid check (403), inner XML (400), nonce not seen before (403; the signature lowercased first). Then the event is
+/// handled and <c>success</c> returned only once it took effect: an authorization whose code could not be redeemed
+/// yet, or a store failure, answers 503 and forgets the nonce, so WeChat's redelivery of the same message is handled.
 /// </summary>
 internal sealed class CallbackEndpoint(
     ComponentCatalog components,
@@ -40,7 +42,7 @@ internal sealed class CallbackEndpoint(
         }
 
         var query = context.Request.Query;
-        string timestamp = query["timestamp"].ToString(), nonce = query["nonce"].ToString(), signature = query["msg_signature"].ToString();
+        string timestamp = query["timestamp"].ToString(), nonce = query["nonce"].ToString(), signature = LowercaseHex(query["msg_signature"].ToString());
         if (timestamp.Length == 0 || nonce.Length == 0 || signature.Length == 0)
         {
             return Refuse(componentAppId, StatusCodes.Status400BadRequest, "timestamp, nonce and msg_signature are required");
@@ -92,8 +94,6 @@ internal sealed class CallbackEndpoint(
             {
                 return Refuse(componentAppId, StatusCodes.Status403Forbidden, "replayed message (nonce already seen)");
             }
-
-            await events.HandleAsync(component, fields, context.RequestAborted).ConfigureAwait(false);
         }
         catch (TokenStoreUnavailableException ex)
         {
@@ -101,7 +101,37 @@ internal sealed class CallbackEndpoint(
             return Refuse(componentAppId, StatusCodes.Status503ServiceUnavailable, ex.Message);
         }
 
+        try
+        {
+            await events.HandleAsync(component, fields, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TokenStoreUnavailableException or CallbackDeferredException or OperationCanceledException)
+        {
+            // Not "success", so WeChat delivers the same message again: it must then not be refused as a replay.
+            await ForgetAsync(componentAppId, nonce, signature).ConfigureAwait(false);
+            return Refuse(componentAppId, StatusCodes.Status503ServiceUnavailable, ex.Message);
+        }
+
         return Results.Text("success", "text/plain", Encoding.UTF8);
+    }
+
+    /// <summary>A msg_signature of 40 hex characters in lowercase (WeChat's form), so that re-casing it makes no new message; anything else as given (refused by the check).</summary>
+    internal static string LowercaseHex(string signature) =>
+        signature.Length == 40 && signature.AsSpan().ContainsAnyExcept(HexCharacters) is false ? signature.ToLowerInvariant() : signature;
+
+    private static readonly System.Buffers.SearchValues<char> HexCharacters = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF");
+
+    private async Task ForgetAsync(string componentAppId, string nonce, string signature)
+    {
+        try
+        {
+            await replays.ForgetAsync(componentAppId, nonce, signature, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TokenStoreUnavailableException ex)
+        {
+            // The redelivery is refused as a replay until the nonce expires (twice the replay window).
+            PlatformLog.CallbackRefused(logger, componentAppId, StatusCodes.Status503ServiceUnavailable, "nonce not forgotten: " + ex.Message);
+        }
     }
 
     private IResult Refuse(string componentAppId, int status, string reason)

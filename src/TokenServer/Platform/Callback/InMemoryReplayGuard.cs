@@ -34,4 +34,10 @@ internal sealed class InMemoryReplayGuard(TimeProvider time) : IReplayGuard
 
         return Task.FromResult(added);
     }
+
+    public Task ForgetAsync(string componentAppId, string nonce, string signature, CancellationToken cancellationToken)
+    {
+        _seen.TryRemove($"{componentAppId}|{nonce}|{signature}", out _);
+        return Task.CompletedTask;
+    }
 }

@@ -41,4 +41,19 @@ internal static partial class PlatformLog
 
     [LoggerMessage(EventId = 4012, Level = LogLevel.Warning, Message = "Scheduled refresh of {Key} failed: {Reason}")]
     public static partial void ScheduledRefreshFailed(ILogger logger, TokenSlotKey key, string reason);
+
+    [LoggerMessage(EventId = 4013, Level = LogLevel.Warning, Message = "WeChat {Endpoint} refused the component_access_token of {ComponentAppId} ({ErrCode}, fingerprint {Fingerprint}); refreshing it once and retrying")]
+    public static partial void ComponentTokenRejected(ILogger logger, string endpoint, string componentAppId, int errCode, string fingerprint);
+
+    [LoggerMessage(EventId = 4014, Level = LogLevel.Warning, Message = "The rotated refresh token of {Key} could not be stored ({Reason}); it is kept (encrypted) in memory and written again")]
+    public static partial void RefreshTokenWritePending(ILogger logger, TokenSlotKey key, string reason);
+
+    [LoggerMessage(EventId = 4015, Level = LogLevel.Information, Message = "The rotated refresh token of {Key} held in memory was written back ({Outcome})")]
+    public static partial void RefreshTokenReconciled(ILogger logger, TokenSlotKey key, string outcome);
+
+    [LoggerMessage(EventId = 4016, Level = LogLevel.Information, Message = "Schedule rebuilt for {ComponentAppId}: {Checked} authorizers checked, {Added} were missing from the due set")]
+    public static partial void ScheduleRebuilt(ILogger logger, string componentAppId, int @checked, int added);
+
+    [LoggerMessage(EventId = 4017, Level = LogLevel.Warning, Message = "The authorization of {Key} was redeemed but could not be stored ({Reason}); it is kept in memory and written again")]
+    public static partial void AuthorizationPending(ILogger logger, TokenSlotKey key, string reason);
 }

@@ -14,12 +14,21 @@ public readonly record struct AuthorizerId(string ComponentAppId, string AppId);
 
 /// <summary>
 /// Authorizers and the shared refresh schedule (memory for one replica; Redis <c>{p}:auth:{component}:{app}</c>,
-/// the index <c>{p}:authidx:{component}</c> and the due set <c>{p}:due</c> for several). The due set is the only
-/// scheduler state: replicas claim due entries atomically, so each refresh runs on one replica.
+/// the index <c>{p}:authidx:{component}</c> and one due set per component <c>{p}:due:{component}</c> for several).
+/// The due sets are the only scheduler state: replicas claim due entries atomically, so each refresh runs on one
+/// replica; a replica claims only from the due sets of the components it is configured with.
 /// </summary>
 public interface IAuthorizerStore
 {
+    /// <summary>Stores the record whatever is stored (a new authorization: the authority on the refresh token).</summary>
     Task SaveAsync(AuthorizerRecord record, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Compare-and-set: stores <paramref name="record"/> only when an authorizer is stored whose refresh-token
+    /// ciphertext is <paramref name="expectedEncryptedRefreshToken"/>. False, storing nothing, when it was removed
+    /// or re-authorized meanwhile (each encryption gives a new ciphertext, so a re-authorization always differs).
+    /// </summary>
+    Task<bool> TrySaveAsync(AuthorizerRecord record, string expectedEncryptedRefreshToken, CancellationToken cancellationToken);
 
     Task<AuthorizerRecord?> GetAsync(string componentAppId, string appId, CancellationToken cancellationToken);
 
@@ -32,14 +41,21 @@ public interface IAuthorizerStore
     /// <summary>Sets (or moves) the due time of an authorizer's next refresh.</summary>
     Task ScheduleAsync(AuthorizerId id, DateTimeOffset due, CancellationToken cancellationToken);
 
+    /// <summary>Sets the due time only when the authorizer has no due entry (rebuilding the schedule never moves one).</summary>
+    Task ScheduleIfAbsentAsync(AuthorizerId id, DateTimeOffset due, CancellationToken cancellationToken);
+
+    /// <summary>Those of <paramref name="appIds"/> that have no due entry in their component's due set.</summary>
+    Task<IReadOnlyList<string>> UnscheduledAsync(string componentAppId, IReadOnlyList<string> appIds, CancellationToken cancellationToken);
+
     /// <summary>Removes the due entry (the authorizer needs re-authorization).</summary>
     Task UnscheduleAsync(AuthorizerId id, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Atomically takes up to <paramref name="max"/> entries due at <paramref name="now"/> and moves them to
-    /// <paramref name="hideUntil"/>, so no other replica takes them; if this replica dies they come back then.
+    /// Atomically takes up to <paramref name="max"/> entries of <paramref name="componentAppId"/>'s due set due at
+    /// <paramref name="now"/> and moves them to <paramref name="hideUntil"/>, so no other replica takes them; if this
+    /// replica dies they come back then.
     /// </summary>
-    Task<IReadOnlyList<AuthorizerId>> ClaimDueAsync(DateTimeOffset now, int max, DateTimeOffset hideUntil, CancellationToken cancellationToken);
+    Task<IReadOnlyList<AuthorizerId>> ClaimDueAsync(string componentAppId, DateTimeOffset now, int max, DateTimeOffset hideUntil, CancellationToken cancellationToken);
 
     /// <summary>Raised (on any replica) when an authorizer was removed; handlers drop its tokens from memory.</summary>
     event Action<AuthorizerId>? AuthorizerRemoved;

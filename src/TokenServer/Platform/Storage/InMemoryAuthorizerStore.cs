@@ -1,13 +1,13 @@
 namespace TokenCenter.Server.Platform.Storage;
 
-/// <summary>Authorizers and the due set of a single replica (also shared by in-process replicas in tests).</summary>
+/// <summary>Authorizers and the due sets of a single replica (also shared by in-process replicas in tests).</summary>
 internal sealed class InMemoryAuthorizerStore : IAuthorizerStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<AuthorizerId, AuthorizerRecord> _records = [];
     private readonly Dictionary<string, SortedSet<string>> _index = new(StringComparer.Ordinal);
     private readonly Dictionary<AuthorizerId, long> _due = [];
-    private readonly SortedSet<(long Due, string Component, string App)> _queue = [];
+    private readonly Dictionary<string, SortedSet<(long Due, string App)>> _queues = new(StringComparer.Ordinal);
 
     public event Action<AuthorizerId>? AuthorizerRemoved;
 
@@ -19,15 +19,7 @@ internal sealed class InMemoryAuthorizerStore : IAuthorizerStore
         bool added;
         lock (_gate)
         {
-            added = !record.NeedsReauthorization
-                && (!_records.TryGetValue(new(record.ComponentAppId, record.AppId), out var old) || old.NeedsReauthorization);
-            _records[new(record.ComponentAppId, record.AppId)] = record;
-            if (!_index.TryGetValue(record.ComponentAppId, out var set))
-            {
-                _index[record.ComponentAppId] = set = new SortedSet<string>(StringComparer.Ordinal);
-            }
-
-            set.Add(record.AppId);
+            added = Store(record);
         }
 
         if (added)
@@ -36,6 +28,29 @@ internal sealed class InMemoryAuthorizerStore : IAuthorizerStore
         }
 
         return Task.CompletedTask;
+    }
+
+    public Task<bool> TrySaveAsync(AuthorizerRecord record, string expectedEncryptedRefreshToken, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        bool added;
+        lock (_gate)
+        {
+            if (!_records.TryGetValue(new(record.ComponentAppId, record.AppId), out var held)
+                || !string.Equals(held.EncryptedRefreshToken, expectedEncryptedRefreshToken, StringComparison.Ordinal))
+            {
+                return Task.FromResult(false);
+            }
+
+            added = Store(record);
+        }
+
+        if (added)
+        {
+            AuthorizerAdded?.Invoke(new(record.ComponentAppId, record.AppId));
+        }
+
+        return Task.FromResult(true);
     }
 
     public Task<AuthorizerRecord?> GetAsync(string componentAppId, string appId, CancellationToken cancellationToken)
@@ -69,12 +84,13 @@ internal sealed class InMemoryAuthorizerStore : IAuthorizerStore
     {
         lock (_gate)
         {
-            if (!_index.TryGetValue(componentAppId, out var set))
+            if (count <= 0 || !_index.TryGetValue(componentAppId, out var set) || set.Count == 0
+                || (afterAppId is not null && string.CompareOrdinal(afterAppId, set.Max) >= 0))
             {
-                return Task.FromResult<IReadOnlyList<AuthorizerRecord>>([]);
+                return Task.FromResult<IReadOnlyList<AuthorizerRecord>>([]); // past the end: an empty page
             }
 
-            var ids = afterAppId is null ? set : set.GetViewBetween(afterAppId, set.Max ?? afterAppId);
+            var ids = afterAppId is null ? set : set.GetViewBetween(afterAppId, set.Max!);
             IReadOnlyList<AuthorizerRecord> page = [.. ids.Where(a => afterAppId is null || string.CompareOrdinal(a, afterAppId) > 0)
                 .Take(count).Select(a => _records[new(componentAppId, a)])];
             return Task.FromResult(page);
@@ -86,11 +102,32 @@ internal sealed class InMemoryAuthorizerStore : IAuthorizerStore
         lock (_gate)
         {
             Unschedule(id);
-            _due[id] = due.UtcTicks;
-            _queue.Add((due.UtcTicks, id.ComponentAppId, id.AppId));
+            Enqueue(id, due.UtcTicks);
         }
 
         return Task.CompletedTask;
+    }
+
+    public Task ScheduleIfAbsentAsync(AuthorizerId id, DateTimeOffset due, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!_due.ContainsKey(id))
+            {
+                Enqueue(id, due.UtcTicks);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<string>> UnscheduledAsync(string componentAppId, IReadOnlyList<string> appIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(appIds);
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<string>>([.. appIds.Where(a => !_due.ContainsKey(new(componentAppId, a)))]);
+        }
     }
 
     public Task UnscheduleAsync(AuthorizerId id, CancellationToken cancellationToken)
@@ -103,18 +140,23 @@ internal sealed class InMemoryAuthorizerStore : IAuthorizerStore
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<AuthorizerId>> ClaimDueAsync(DateTimeOffset now, int max, DateTimeOffset hideUntil, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<AuthorizerId>> ClaimDueAsync(string componentAppId, DateTimeOffset now, int max, DateTimeOffset hideUntil, CancellationToken cancellationToken)
     {
         var claimed = new List<AuthorizerId>();
         lock (_gate)
         {
-            while (claimed.Count < max && _queue.Count > 0 && _queue.Min.Due <= now.UtcTicks)
+            if (!_queues.TryGetValue(componentAppId, out var queue))
             {
-                var first = _queue.Min;
-                _queue.Remove(first);
-                var id = new AuthorizerId(first.Component, first.App);
+                return Task.FromResult<IReadOnlyList<AuthorizerId>>(claimed);
+            }
+
+            while (claimed.Count < max && queue.Count > 0 && queue.Min.Due <= now.UtcTicks)
+            {
+                var first = queue.Min;
+                queue.Remove(first);
+                var id = new AuthorizerId(componentAppId, first.App);
                 _due[id] = hideUntil.UtcTicks;
-                _queue.Add((hideUntil.UtcTicks, first.Component, first.App));
+                queue.Add((hideUntil.UtcTicks, first.App));
                 claimed.Add(id);
             }
         }
@@ -122,7 +164,7 @@ internal sealed class InMemoryAuthorizerStore : IAuthorizerStore
         return Task.FromResult<IReadOnlyList<AuthorizerId>>(claimed);
     }
 
-    /// <summary>Entries in the due set (tests and status).</summary>
+    /// <summary>Entries in the due sets (tests and status).</summary>
     internal int ScheduledCount
     {
         get
@@ -134,11 +176,37 @@ internal sealed class InMemoryAuthorizerStore : IAuthorizerStore
         }
     }
 
+    /// <summary>Stores a record (caller holds the gate). True when the account is new or was waiting for re-authorization.</summary>
+    private bool Store(AuthorizerRecord record)
+    {
+        var added = !record.NeedsReauthorization
+            && (!_records.TryGetValue(new(record.ComponentAppId, record.AppId), out var old) || old.NeedsReauthorization);
+        _records[new(record.ComponentAppId, record.AppId)] = record;
+        if (!_index.TryGetValue(record.ComponentAppId, out var set))
+        {
+            _index[record.ComponentAppId] = set = new SortedSet<string>(StringComparer.Ordinal);
+        }
+
+        set.Add(record.AppId);
+        return added;
+    }
+
+    private void Enqueue(AuthorizerId id, long due)
+    {
+        if (!_queues.TryGetValue(id.ComponentAppId, out var queue))
+        {
+            _queues[id.ComponentAppId] = queue = [];
+        }
+
+        _due[id] = due;
+        queue.Add((due, id.AppId));
+    }
+
     private void Unschedule(AuthorizerId id)
     {
-        if (_due.Remove(id, out var old))
+        if (_due.Remove(id, out var old) && _queues.TryGetValue(id.ComponentAppId, out var queue))
         {
-            _queue.Remove((old, id.ComponentAppId, id.AppId));
+            queue.Remove((old, id.AppId));
         }
     }
 }

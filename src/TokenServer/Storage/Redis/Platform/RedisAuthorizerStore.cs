@@ -26,6 +26,25 @@ internal sealed partial class RedisAuthorizerStore : IAuthorizerStore
         ArgumentNullException.ThrowIfNull(record);
         _ = EnsureSubscribedAsync();
         RedisKey[] keys = [_redis.Keys.Authorizer(record.ComponentAppId, record.AppId), _redis.Keys.AuthorizerIndex(record.ComponentAppId)];
+        var args = SaveArguments(record, expected: null);
+        await _redis.RunAsync("authorizer write", db => db.ScriptEvaluateAsync(RedisPlatformScripts.SaveAuthorizer, keys, args), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<bool> TrySaveAsync(AuthorizerRecord record, string expectedEncryptedRefreshToken, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentException.ThrowIfNullOrEmpty(expectedEncryptedRefreshToken);
+        _ = EnsureSubscribedAsync();
+        RedisKey[] keys = [_redis.Keys.Authorizer(record.ComponentAppId, record.AppId)];
+        var args = SaveArguments(record, expectedEncryptedRefreshToken);
+        return await _redis.RunAsync(
+            "authorizer conditional write",
+            async db => (long)await db.ScriptEvaluateAsync(RedisPlatformScripts.TrySaveAuthorizer, keys, args).ConfigureAwait(false) == 1,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private RedisValue[] SaveArguments(AuthorizerRecord record, string? expected)
+    {
         RedisValue[] args =
         [
             record.AppId,
@@ -36,7 +55,7 @@ internal sealed partial class RedisAuthorizerStore : IAuthorizerStore
             (string)_redis.Keys.AuthorizerEvents!,
             Message(Added, record.ComponentAppId, record.AppId),
         ];
-        await _redis.RunAsync("authorizer write", db => db.ScriptEvaluateAsync(RedisPlatformScripts.SaveAuthorizer, keys, args), cancellationToken).ConfigureAwait(false);
+        return expected is null ? args : [.. args, expected];
     }
 
     public async Task<AuthorizerRecord?> GetAsync(string componentAppId, string appId, CancellationToken cancellationToken)
@@ -49,12 +68,9 @@ internal sealed partial class RedisAuthorizerStore : IAuthorizerStore
 
     public async Task<bool> RemoveAsync(string componentAppId, string appId, CancellationToken cancellationToken)
     {
-        var member = RedisPlatformKeys.DueMember(componentAppId, appId);
-        RedisKey[] keys = [_redis.Keys.Authorizer(componentAppId, appId), _redis.Keys.AuthorizerIndex(componentAppId)];
+        RedisKey[] keys = [_redis.Keys.Authorizer(componentAppId, appId), _redis.Keys.AuthorizerIndex(componentAppId), _redis.Keys.Due(componentAppId)];
         RedisValue[] args = [appId, (string)_redis.Keys.AuthorizerEvents!, Message(Removed, componentAppId, appId)];
-        var due = _redis.Keys.Due;
-        // The due entry first: from then on no replica claims it; then the record, announced to every replica.
-        await _redis.RunAsync("due remove", db => db.SortedSetRemoveAsync(due, member), cancellationToken).ConfigureAwait(false);
+        // The due entry, the record and its index entry in one script (one hash tag), announced to every replica.
         var removed = await _redis.RunAsync(
             "authorizer remove",
             async db => (long)await db.ScriptEvaluateAsync(RedisPlatformScripts.RemoveAuthorizer, keys, args).ConfigureAwait(false) == 1,
@@ -96,19 +112,37 @@ internal sealed partial class RedisAuthorizerStore : IAuthorizerStore
 
     public Task ScheduleAsync(AuthorizerId id, DateTimeOffset due, CancellationToken cancellationToken)
     {
-        var member = RedisPlatformKeys.DueMember(id.ComponentAppId, id.AppId);
-        var key = _redis.Keys.Due;
-        return _redis.RunAsync("due schedule", db => db.SortedSetAddAsync(key, member, due.ToUnixTimeMilliseconds()), cancellationToken);
+        var key = _redis.Keys.Due(id.ComponentAppId);
+        return _redis.RunAsync("due schedule", db => db.SortedSetAddAsync(key, id.AppId, due.ToUnixTimeMilliseconds()), cancellationToken);
+    }
+
+    public Task ScheduleIfAbsentAsync(AuthorizerId id, DateTimeOffset due, CancellationToken cancellationToken)
+    {
+        var key = _redis.Keys.Due(id.ComponentAppId);
+        return _redis.RunAsync("due schedule if absent", db => db.SortedSetAddAsync(key, id.AppId, due.ToUnixTimeMilliseconds(), When.NotExists), cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<string>> UnscheduledAsync(string componentAppId, IReadOnlyList<string> appIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(appIds);
+        if (appIds.Count == 0)
+        {
+            return [];
+        }
+
+        RedisKey[] keys = [_redis.Keys.Due(componentAppId)];
+        RedisValue[] args = [.. appIds.Select(a => (RedisValue)a)];
+        var missing = (RedisValue[])(await _redis.RunAsync("due lookup", db => db.ScriptEvaluateAsync(RedisPlatformScripts.Unscheduled, keys, args), cancellationToken).ConfigureAwait(false))!;
+        return [.. missing.Select(m => (string)m!)];
     }
 
     public Task UnscheduleAsync(AuthorizerId id, CancellationToken cancellationToken)
     {
-        var member = RedisPlatformKeys.DueMember(id.ComponentAppId, id.AppId);
-        var key = _redis.Keys.Due;
-        return _redis.RunAsync("due unschedule", db => db.SortedSetRemoveAsync(key, member), cancellationToken);
+        var key = _redis.Keys.Due(id.ComponentAppId);
+        return _redis.RunAsync("due unschedule", db => db.SortedSetRemoveAsync(key, id.AppId), cancellationToken);
     }
 
-    public async Task<IReadOnlyList<AuthorizerId>> ClaimDueAsync(DateTimeOffset now, int max, DateTimeOffset hideUntil, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<AuthorizerId>> ClaimDueAsync(string componentAppId, DateTimeOffset now, int max, DateTimeOffset hideUntil, CancellationToken cancellationToken)
     {
         if (max <= 0)
         {
@@ -116,25 +150,25 @@ internal sealed partial class RedisAuthorizerStore : IAuthorizerStore
         }
 
         _ = EnsureSubscribedAsync();
-        RedisKey[] keys = [_redis.Keys.Due];
+        RedisKey[] keys = [_redis.Keys.Due(componentAppId)];
         RedisValue[] args = [now.ToUnixTimeMilliseconds(), max, hideUntil.ToUnixTimeMilliseconds()];
         var members = (RedisValue[])(await _redis.RunAsync("due claim", db => db.ScriptEvaluateAsync(RedisPlatformScripts.ClaimDue, keys, args), cancellationToken).ConfigureAwait(false))!;
         var claimed = new List<AuthorizerId>(members.Length);
         foreach (var member in members)
         {
-            if (RedisPlatformKeys.TryParseMember(member, out var component, out var app))
+            if (!member.IsNullOrEmpty)
             {
-                claimed.Add(new AuthorizerId(component, app));
+                claimed.Add(new AuthorizerId(componentAppId, member!));
             }
         }
 
         return claimed;
     }
 
-    /// <summary>Entries in the due set (tests and status).</summary>
-    internal Task<long> ScheduledCountAsync(CancellationToken cancellationToken)
+    /// <summary>Entries in a component's due set (tests and status).</summary>
+    internal Task<long> ScheduledCountAsync(string componentAppId, CancellationToken cancellationToken)
     {
-        var key = _redis.Keys.Due;
+        var key = _redis.Keys.Due(componentAppId);
         return _redis.RunAsync("due count", db => db.SortedSetLengthAsync(key), cancellationToken);
     }
 

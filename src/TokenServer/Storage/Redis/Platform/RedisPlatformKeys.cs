@@ -11,7 +11,7 @@ namespace TokenCenter.Server.Storage.Redis.Platform;
 /// {p}:ticket:{component}            hash: value, created_at, received_at (unix ms); 12 h TTL
 /// {p}:auth:{component}:{app}        hash: refresh (AES-GCM ciphertext "v1:keyId:…"), key_id, authorized_at, reauth (0/1)
 /// {p}:authidx:{component}           sorted set, all scores 0: authorizer app ids in lexical order (paging)
-/// {p}:due                           sorted set: "component|app" → next refresh (unix ms); claims move the score
+/// {p}:due:{component}              sorted set: app → next refresh (unix ms); claims move the score
 /// {p}:nonce:{component}:{sha256}    callback nonce + signature seen (SET NX PX, twice the replay window)
 /// {p}:authevents                    pub/sub: "added|component|app", "removed|component|app"
 /// </code>
@@ -20,7 +20,7 @@ internal sealed class RedisPlatformKeys(string prefix)
 {
     public RedisChannel AuthorizerEvents { get; } = new(prefix + ":authevents", RedisChannel.PatternMode.Literal);
 
-    public RedisKey Due { get; } = prefix + ":due";
+    public RedisKey Due(string componentAppId) => $"{prefix}:due:{{{Check(componentAppId)}}}";
 
     public RedisKey Ticket(string componentAppId) => $"{prefix}:ticket:{{{Check(componentAppId)}}}";
 

@@ -35,12 +35,38 @@ internal static class RedisPlatformScripts
         return 1
         """;
 
-    /// <summary>Removes an authorizer. KEYS: auth, index. ARGV: app, channel, "removed" message. Returns 1 when it existed.</summary>
+    /// <summary>
+    /// Compare-and-set of an authorizer: as <see cref="SaveAuthorizer"/>, but only when the stored refresh ciphertext is
+    /// ARGV[8] (0, storing nothing, when the record was removed or re-authorized meanwhile).
+    /// </summary>
+    public const string TrySaveAuthorizer = """
+        local held = redis.call('HGET', KEYS[1], 'refresh')
+        if held ~= ARGV[8] then return 0 end
+        local old = redis.call('HGET', KEYS[1], 'reauth')
+        redis.call('HSET', KEYS[1], 'refresh', ARGV[2], 'key_id', ARGV[3], 'authorized_at', ARGV[4], 'reauth', ARGV[5])
+        if ARGV[5] == '0' and old ~= '0' then redis.call('PUBLISH', ARGV[6], ARGV[7]) end
+        return 1
+        """;
+
+    /// <summary>
+    /// Removes an authorizer and its due entry. KEYS: auth, index, due (of its component). ARGV: app, channel,
+    /// "removed" message. Returns 1 when it existed.
+    /// </summary>
     public const string RemoveAuthorizer = """
+        redis.call('ZREM', KEYS[3], ARGV[1])
         local n = redis.call('DEL', KEYS[1])
         redis.call('ZREM', KEYS[2], ARGV[1])
         redis.call('PUBLISH', ARGV[2], ARGV[3])
         return n
+        """;
+
+    /// <summary>Those of ARGV (app ids) without an entry in KEYS[1] (a component's due set).</summary>
+    public const string Unscheduled = """
+        local missing = {}
+        for _, app in ipairs(ARGV) do
+          if not redis.call('ZSCORE', KEYS[1], app) then missing[#missing + 1] = app end
+        end
+        return missing
         """;
 
     /// <summary>A page of the index. KEYS: index. ARGV: lexical start ('-' or '(after'), count.</summary>
@@ -50,7 +76,8 @@ internal static class RedisPlatformScripts
 
     /// <summary>
     /// Claims due entries: pops up to max members with score ≤ now and puts each back at hideUntil, atomically,
-    /// so no other replica claims them until then. KEYS: due. ARGV: now, max, hideUntil (unix ms). Returns the members.
+    /// so no other replica claims them until then. KEYS: due (of one component). ARGV: now, max, hideUntil (unix ms).
+    /// Returns the members (app ids).
     /// </summary>
     public const string ClaimDue = """
         local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))

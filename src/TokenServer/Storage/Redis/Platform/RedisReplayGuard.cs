@@ -16,4 +16,10 @@ internal sealed class RedisReplayGuard(RedisPlatformGateway redis) : IReplayGuar
         var ttl = window + window;
         return redis.RunAsync("nonce", db => db.StringSetAsync(key, 1, ttl, When.NotExists), cancellationToken);
     }
+
+    public Task ForgetAsync(string componentAppId, string nonce, string signature, CancellationToken cancellationToken)
+    {
+        var key = redis.Keys.Nonce(componentAppId, nonce, signature);
+        return redis.RunAsync("nonce forget", db => db.KeyDeleteAsync(key), cancellationToken);
+    }
 }
