@@ -1,4 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using TokenCenter.Protocol;
 using TokenCenter.Protocol.Client;
+using TokenCenter.Server.Platform;
+using TokenCenter.V1;
 using TokenServer.Tests.Support;
 using WeChatSimulator;
 
@@ -37,12 +42,50 @@ internal sealed class PlatformHost : IAsyncDisposable
 
     public Uri CallbackUrl => new(WebAddress, $"wechat/callback/{ComponentAppId}");
 
+    /// <summary>The replica's authorizer refresh scheduler (its background loop runs too, on <see cref="Clock"/>).</summary>
+    public AuthorizerRefreshScheduler Scheduler => Services.GetServices<IHostedService>().OfType<AuthorizerRefreshScheduler>().Single();
+
+    public static TokenKey AuthorizerKey(string appId) => new() { Kind = TokenKind.AuthorizerAccessToken, ComponentAppId = ComponentAppId, AppId = appId };
+
+    public Task<Token> GetTokenAsync(TokenKey key) =>
+        Channel.UnaryAsync(TokenCenterMethods.GetToken, new GetTokenRequest { Key = key }, CallOptions.WithTimeout(TimeSpan.FromSeconds(20)));
+
+    /// <summary>Pushes a ticket and waits (real time, bounded) until the component token is served.</summary>
+    public async Task<Token> ComponentTokenAsync()
+    {
+        var pushed = await Sim.Push.PushTicketAsync(ComponentAppId);
+        Assert.True(pushed.Acknowledged, $"{pushed.StatusCode} {pushed.Body}");
+        Token? token = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                token = await GetTokenAsync(new TokenKey { Kind = TokenKind.ComponentAccessToken, ComponentAppId = ComponentAppId });
+                return true;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
+            {
+                return false; // the first attempt, before the ticket, is still in its backoff
+            }
+        }, "the component token");
+        return token!;
+    }
+
     /// <param name="previousKey">The component's previous EncodingAESKey, if any.</param>
     /// <param name="withApp">Also configure a direct app (<see cref="AppId"/>), e.g. for its JS-SDK tickets.</param>
-    public static async Task<PlatformHost> StartAsync(string? previousKey = null, bool withApp = false)
+    /// <param name="simulator">Changes the simulator's options (e.g. rotating refresh tokens).</param>
+    /// <param name="decorate">Runs after AddTokenServer (wrap a registered service).</param>
+    /// <param name="settings">More configuration keys.</param>
+    public static async Task<PlatformHost> StartAsync(
+        string? previousKey = null,
+        bool withApp = false,
+        Action<SimulatorOptions>? simulator = null,
+        Action<IServiceCollection>? decorate = null,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         var clock = new ManualClock(DateTimeOffset.UtcNow);
         var options = new SimulatorOptions();
+        simulator?.Invoke(options);
         options.Components.Add(new SimulatedComponent(ComponentAppId, ComponentSecret, VerifyToken, CryptoTests.Key));
         if (withApp)
         {
@@ -51,7 +94,7 @@ internal sealed class PlatformHost : IAsyncDisposable
 
         var sim = await SimulatorHost.StartAsync(options, clock);
 
-        var settings = new Dictionary<string, string?>
+        var configuration = new Dictionary<string, string?>
         {
             ["TokenCenter:Upstream:BaseUrl"] = sim.BaseAddress.ToString(),
             ["TokenCenter:Components:0:ComponentAppId"] = ComponentAppId,
@@ -65,11 +108,16 @@ internal sealed class PlatformHost : IAsyncDisposable
         };
         if (withApp)
         {
-            settings["TokenCenter:Apps:0:AppId"] = AppId;
-            settings["TokenCenter:Apps:0:Secret"] = AppSecret;
+            configuration["TokenCenter:Apps:0:AppId"] = AppId;
+            configuration["TokenCenter:Apps:0:Secret"] = AppSecret;
         }
 
-        var server = await TokenServerHost.StartAsync(settings, clock);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        var server = await TokenServerHost.StartAsync(configuration, clock, decorate);
         var host = new PlatformHost(server, sim, clock);
         sim.Sim.SetComponentCallback(ComponentAppId, host.CallbackUrl);
         return host;

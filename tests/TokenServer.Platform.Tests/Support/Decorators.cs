@@ -1,0 +1,110 @@
+using Microsoft.Extensions.DependencyInjection;
+using TokenCenter.Server.Engine;
+using TokenCenter.Server.Platform.Storage;
+using TokenCenter.Server.Platform.Upstream;
+using TokenCenter.Server.Upstream;
+
+namespace TokenServer.Platform.Tests.Support;
+
+internal static class Decorators
+{
+    /// <summary>Replaces the last registration of <typeparamref name="T"/> with <paramref name="wrap"/> of it.</summary>
+    public static void Decorate<T>(this IServiceCollection services, Func<T, T> wrap)
+        where T : class
+    {
+        var inner = services.Last(d => d.ServiceType == typeof(T));
+        services.Remove(inner);
+        services.AddSingleton(sp => wrap((T)(inner.ImplementationInstance
+            ?? inner.ImplementationFactory?.Invoke(sp)
+            ?? ActivatorUtilities.CreateInstance(sp, inner.ImplementationType!))));
+    }
+}
+
+/// <summary>
+/// The real platform client, with a gate: while <see cref="Hold"/> is set, an api_authorizer_token answer (WeChat has
+/// already answered, and rotated the refresh token) is held back until the gate opens, as a slow network would.
+/// </summary>
+internal sealed class GatedPlatformClient(IPlatformClient inner) : IPlatformClient
+{
+    private TaskCompletionSource? _gate;
+
+    /// <summary>Completed when a held answer has arrived from WeChat.</summary>
+    public TaskCompletionSource Answered { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Hold()
+    {
+        Answered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    public void Release() => Interlocked.Exchange(ref _gate, null)?.TrySetResult();
+
+    public Task<UpstreamTokenResult> GetComponentTokenAsync(string componentAppId, string secret, string ticket, CancellationToken cancellationToken) =>
+        inner.GetComponentTokenAsync(componentAppId, secret, ticket, cancellationToken);
+
+    public Task<(int ErrCode, string ErrMsg)> StartPushTicketAsync(string componentAppId, string secret, CancellationToken cancellationToken) =>
+        inner.StartPushTicketAsync(componentAppId, secret, cancellationToken);
+
+    public Task<UpstreamTokenResult> CreatePreAuthCodeAsync(string componentAppId, string componentAccessToken, CancellationToken cancellationToken) =>
+        inner.CreatePreAuthCodeAsync(componentAppId, componentAccessToken, cancellationToken);
+
+    public Task<AuthorizerTokenResult> QueryAuthAsync(string componentAppId, string componentAccessToken, string authorizationCode, CancellationToken cancellationToken) =>
+        inner.QueryAuthAsync(componentAppId, componentAccessToken, authorizationCode, cancellationToken);
+
+    public async Task<AuthorizerTokenResult> RefreshAuthorizerTokenAsync(string componentAppId, string componentAccessToken, string authorizerAppId, string refreshToken, CancellationToken cancellationToken)
+    {
+        var answer = await inner.RefreshAuthorizerTokenAsync(componentAppId, componentAccessToken, authorizerAppId, refreshToken, cancellationToken);
+        if (Volatile.Read(ref _gate) is { } gate)
+        {
+            Answered.TrySetResult();
+            await gate.Task.WaitAsync(cancellationToken);
+        }
+
+        return answer;
+    }
+}
+
+/// <summary>The real authorizer store, whose record writes fail (as Redis would) while <see cref="FailWrites"/> is set.</summary>
+internal sealed class FlakyAuthorizerStore(IAuthorizerStore inner) : IAuthorizerStore
+{
+    public volatile bool FailWrites;
+
+    public event Action<AuthorizerId>? AuthorizerRemoved
+    {
+        add => inner.AuthorizerRemoved += value;
+        remove => inner.AuthorizerRemoved -= value;
+    }
+
+    public event Action<AuthorizerId>? AuthorizerAdded
+    {
+        add => inner.AuthorizerAdded += value;
+        remove => inner.AuthorizerAdded -= value;
+    }
+
+    public Task SaveAsync(AuthorizerRecord record, CancellationToken cancellationToken) =>
+        FailWrites ? throw Down() : inner.SaveAsync(record, cancellationToken);
+
+    public Task<bool> TrySaveAsync(AuthorizerRecord record, string expectedEncryptedRefreshToken, CancellationToken cancellationToken) =>
+        FailWrites ? throw Down() : inner.TrySaveAsync(record, expectedEncryptedRefreshToken, cancellationToken);
+
+    public Task<AuthorizerRecord?> GetAsync(string componentAppId, string appId, CancellationToken cancellationToken) => inner.GetAsync(componentAppId, appId, cancellationToken);
+
+    public Task<bool> RemoveAsync(string componentAppId, string appId, CancellationToken cancellationToken) => inner.RemoveAsync(componentAppId, appId, cancellationToken);
+
+    public Task<IReadOnlyList<AuthorizerRecord>> ListAsync(string componentAppId, string? afterAppId, int count, CancellationToken cancellationToken) =>
+        inner.ListAsync(componentAppId, afterAppId, count, cancellationToken);
+
+    public Task ScheduleAsync(AuthorizerId id, DateTimeOffset due, CancellationToken cancellationToken) => inner.ScheduleAsync(id, due, cancellationToken);
+
+    public Task ScheduleIfAbsentAsync(AuthorizerId id, DateTimeOffset due, CancellationToken cancellationToken) => inner.ScheduleIfAbsentAsync(id, due, cancellationToken);
+
+    public Task<IReadOnlyList<string>> UnscheduledAsync(string componentAppId, IReadOnlyList<string> appIds, CancellationToken cancellationToken) =>
+        inner.UnscheduledAsync(componentAppId, appIds, cancellationToken);
+
+    public Task UnscheduleAsync(AuthorizerId id, CancellationToken cancellationToken) => inner.UnscheduleAsync(id, cancellationToken);
+
+    public Task<IReadOnlyList<AuthorizerId>> ClaimDueAsync(string componentAppId, DateTimeOffset now, int max, DateTimeOffset hideUntil, CancellationToken cancellationToken) =>
+        inner.ClaimDueAsync(componentAppId, now, max, hideUntil, cancellationToken);
+
+    private static TokenStoreUnavailableException Down() => new("authorizer write failed (injected)");
+}
