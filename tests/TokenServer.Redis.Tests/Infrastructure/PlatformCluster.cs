@@ -86,6 +86,16 @@ internal sealed class PlatformCluster : IAsyncDisposable
         return cluster;
     }
 
+    /// <summary>
+    /// Starts one more TokenServer on the same Redis and prefix but WITHOUT the component configured (a misconfigured
+    /// or older replica). The caller disposes it.
+    /// </summary>
+    public Task<TokenServerHost> StartReplicaWithoutComponentAsync()
+    {
+        var settings = _settings.Where(s => !s.Key.StartsWith("TokenCenter:Components:", StringComparison.Ordinal)).ToDictionary(s => s.Key, s => s.Value);
+        return TokenServerHost.StartAsync(settings, Clock);
+    }
+
     public TokenEngine Engine(int index) => Replicas[index].Services.GetRequiredService<TokenEngine>();
 
     public Uri CallbackUrl(int index) => new(Replicas[index].WebAddress, $"wechat/callback/{ComponentAppId}");
