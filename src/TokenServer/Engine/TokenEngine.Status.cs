@@ -35,7 +35,67 @@ public sealed partial class TokenEngine
             reply.Keys.Add(status);
         }
 
+        reply.DynamicKeyCounts.AddRange(DynamicKeyCounts().Select(c => c.Clone()));
         return reply;
+    }
+
+    /// <summary>The status of each configured (not dynamic) key, from memory only: what readiness looks at.</summary>
+    internal IReadOnlyList<KeyStatus> ConfiguredKeyStatus()
+    {
+        var now = _time.GetUtcNow();
+        return [.. _slots.Values.OrderBy(s => s.Key.ToString(), StringComparer.Ordinal).Select(s => KeyStatusOf(s, now))];
+    }
+
+    private static readonly TimeSpan CensusMaxAge = TimeSpan.FromSeconds(5);
+    private readonly Lock _censusGate = new();
+    private (DateTimeOffset At, IReadOnlyList<DynamicKeyCount> Counts)? _census;
+
+    /// <summary>
+    /// Dynamic keys counted by kind, component and health (valid, invalid, needs re-authorization): a bounded
+    /// summary whatever their number, recomputed from memory at most every few seconds.
+    /// </summary>
+    internal IReadOnlyList<DynamicKeyCount> DynamicKeyCounts()
+    {
+        var now = _time.GetUtcNow();
+        lock (_censusGate)
+        {
+            if (_census is { } cached && now - cached.At < CensusMaxAge && now >= cached.At)
+            {
+                return cached.Counts;
+            }
+        }
+
+        var groups = new Dictionary<(TokenKind, string), DynamicKeyCount>();
+        foreach (var slot in _dynamic.Values)
+        {
+            var group = (slot.Key.Kind, slot.Key.ComponentAppId);
+            if (!groups.TryGetValue(group, out var count))
+            {
+                groups[group] = count = new DynamicKeyCount { Kind = slot.Key.Kind, ComponentAppId = slot.Key.ComponentAppId };
+            }
+
+            if (slot.State?.Token is { } token && token.IsValidAt(now))
+            {
+                count.Valid++;
+            }
+            else
+            {
+                count.Invalid++;
+            }
+
+            if (slot.Source is IKeyStateReporter reporter && reporter.StateOf(slot.Key).StartsWith("needs re-authorization", StringComparison.Ordinal))
+            {
+                count.NeedsReauthorization++;
+            }
+        }
+
+        IReadOnlyList<DynamicKeyCount> counts = [.. groups.Values.OrderBy(c => c.Kind).ThenBy(c => c.ComponentAppId, StringComparer.Ordinal)];
+        lock (_censusGate)
+        {
+            _census = (now, counts);
+        }
+
+        return counts;
     }
 
     private async Task<int> BudgetLeftAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)

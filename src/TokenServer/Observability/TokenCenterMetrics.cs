@@ -27,7 +27,7 @@ public sealed class TokenCenterMetrics
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         Meter = meterFactory.Create(MeterName);
-        _refreshes = Meter.CreateCounter<long>("tokencenter.refreshes", null, "Token refreshes by kind, app, trigger (startup, proactive, forced) and result (success, failure).");
+        _refreshes = Meter.CreateCounter<long>("tokencenter.refreshes", null, "Token refreshes by kind, app (the component appid for authorizer keys), trigger (startup, proactive, forced) and result (success, failure).");
         _upstreamDuration = Meter.CreateHistogram<double>(
             "tokencenter.upstream.duration",
             "s",
@@ -46,7 +46,7 @@ public sealed class TokenCenterMetrics
     public Meter Meter { get; }
 
     internal void Refreshed(TokenSlotKey key, string trigger, bool success) =>
-        _refreshes.Add(1, new("kind", key.KindName), new("app", key.AppId), new("trigger", trigger), new("result", success ? "success" : "failure"));
+        _refreshes.Add(1, new("kind", key.KindName), new("app", AppLabel(key)), new("trigger", trigger), new("result", success ? "success" : "failure"));
 
     internal void UpstreamCall(string endpoint, TimeSpan duration) =>
         _upstreamDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("endpoint", endpoint));
@@ -55,7 +55,13 @@ public sealed class TokenCenterMetrics
         _upstreamErrors.Add(1, new("endpoint", endpoint), new("errcode", errcode));
 
     internal void ForcedRefreshRefused(TokenSlotKey key, string reason) =>
-        _forcedRefused.Add(1, new("kind", key.KindName), new("app", key.AppId), new("reason", reason.StartsWith("daily", StringComparison.Ordinal) ? "daily_budget" : "min_interval"));
+        _forcedRefused.Add(1, new("kind", key.KindName), new("app", AppLabel(key)), new("reason", reason.StartsWith("daily", StringComparison.Ordinal) ? "daily_budget" : "min_interval"));
+
+    /// <summary>
+    /// The <c>app</c> label: the app id for an app's own keys, the component appid for a component's and its
+    /// authorizers' keys, so the number of series stays bounded by configuration, never by authorizers (up to 100,000).
+    /// </summary>
+    internal static string AppLabel(TokenSlotKey key) => key.ComponentAppId.Length > 0 ? key.ComponentAppId : key.AppId;
 
     internal void LockAttempt(string result) => _locks.Add(1, new KeyValuePair<string, object?>("result", result));
 

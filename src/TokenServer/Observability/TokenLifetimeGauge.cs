@@ -5,7 +5,8 @@ namespace TokenCenter.Server.Observability;
 
 /// <summary>
 /// The observable gauge <c>tokencenter.token.remaining</c>: seconds until the held token of each key
-/// expires (0 when none is held or it expired). Read from the engine's slots at collection time.
+/// expires (0 when none is held or it expired), for the configured keys; and <c>tokencenter.dynamic_keys</c>, the
+/// dynamic keys counted by kind, component and state. Read from the engine at collection time.
 /// </summary>
 internal sealed class TokenLifetimeGauge
 {
@@ -16,6 +17,23 @@ internal sealed class TokenLifetimeGauge
             () => Observe(engine, time),
             "s",
             "Remaining lifetime of the held token of each key.");
+        metrics.Meter.CreateObservableGauge(
+            "tokencenter.dynamic_keys",
+            () => ObserveDynamic(engine),
+            null,
+            "Dynamic keys (authorizer tokens, JS-SDK tickets) by kind, component and state (valid, invalid, needs_reauthorization): counts, never a label per authorizer.");
+    }
+
+    private static IEnumerable<Measurement<long>> ObserveDynamic(TokenEngine engine)
+    {
+        foreach (var count in engine.DynamicKeyCounts())
+        {
+            var kind = new KeyValuePair<string, object?>("kind", new TokenSlotKey(count.Kind, string.Empty, string.Empty).KindName);
+            var component = new KeyValuePair<string, object?>("component", count.ComponentAppId);
+            yield return new Measurement<long>(count.Valid, kind, component, new("state", "valid"));
+            yield return new Measurement<long>(count.Invalid, kind, component, new("state", "invalid"));
+            yield return new Measurement<long>(count.NeedsReauthorization, kind, component, new("state", "needs_reauthorization"));
+        }
     }
 
     private static IEnumerable<Measurement<double>> Observe(TokenEngine engine, TimeProvider time)

@@ -5,27 +5,39 @@ using TokenCenter.V1;
 namespace TokenCenter.Server.Operations;
 
 /// <summary>
-/// Readiness: every configured key holds a valid token. The description names each key that does not
-/// and why (the last upstream error, or that none was obtained yet).
+/// Readiness: every configured key holds a valid token. The description names each key that does not and why (the
+/// last upstream error, or that none was obtained yet). Read from memory, without a store call, in time independent
+/// of the number of dynamic keys: authorizers (up to 100,000) and JS-SDK tickets do not decide readiness (one account
+/// that must authorize again does not stop a replica serving all others); they are reported as counts.
 /// </summary>
 internal sealed class TokensHealthCheck(TokenEngine engine) : IHealthCheck
 {
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var status = await engine.GetStatusAsync(cancellationToken).ConfigureAwait(false);
-        var problems = status.Keys.Where(k => !k.HasValidToken).Select(Describe).ToList();
-        if (problems.Count == 0)
+        var keys = engine.ConfiguredKeyStatus();
+        var data = new Dictionary<string, object>(StringComparer.Ordinal);
+        var counts = new List<string>();
+        foreach (var count in engine.DynamicKeyCounts())
         {
-            return HealthCheckResult.Healthy($"all {status.Keys.Count} keys hold a valid token");
+            var group = $"{new TokenSlotKey(count.Kind, count.ComponentAppId, string.Empty).KindName}:{count.ComponentAppId}";
+            var text = $"{count.Valid} valid, {count.Invalid} without a valid token, {count.NeedsReauthorization} need re-authorization";
+            data[group] = text;
+            counts.Add($"{group}: {text}");
         }
 
-        var data = new Dictionary<string, object>(StringComparer.Ordinal);
-        foreach (var k in status.Keys.Where(k => !k.HasValidToken))
+        var suffix = counts.Count > 0 ? " (dynamic keys, not deciding readiness: " + string.Join("; ", counts) + ")" : string.Empty;
+        var problems = keys.Where(k => !k.HasValidToken).ToList();
+        if (problems.Count == 0)
+        {
+            return Task.FromResult(HealthCheckResult.Healthy($"all {keys.Count} configured keys hold a valid token{suffix}", data));
+        }
+
+        foreach (var k in problems)
         {
             data[Name(k.Key)] = Reason(k);
         }
 
-        return HealthCheckResult.Unhealthy(string.Join("; ", problems), data: data);
+        return Task.FromResult(HealthCheckResult.Unhealthy(string.Join("; ", problems.Select(Describe)) + suffix, data: data));
     }
 
     private static string Describe(KeyStatus k) => $"{Name(k.Key)} has no valid token: {Reason(k)}";
