@@ -227,6 +227,48 @@ public sealed class AuthorizationFaultTests
     }
 
     [Fact]
+    public async Task An_authorizer_token_obtained_while_the_store_write_failed_is_written_back_when_reconciling()
+    {
+        FlakyTokenStore? flaky = null;
+        await using var host = await PlatformHost.StartAsync(decorate: s => s.Decorate<ITokenStore>(t => flaky = new FlakyTokenStore(t)));
+        await host.ComponentTokenAsync();
+        await host.Sim.Push.AuthorizeAsync(Component, App);
+        Assert.True(host.Sim.Push.LastPush!.Acknowledged);
+        var engine = host.Services.GetRequiredService<TokenEngine>();
+
+        flaky!.FailWrites = true;
+        var state = await engine.RefreshNowAsync(Key); // served from memory
+        flaky.FailWrites = false;
+        Assert.NotEqual(state.Token.Value, (await flaky.GetAsync(Key, default))!.Value);
+
+        Assert.Equal(1, await engine.ReconcileAsync(CancellationToken.None)); // what the store's ReconcileNeeded runs
+        Assert.Equal(state.Token.Value, (await flaky.GetAsync(Key, default))!.Value);
+        Assert.Equal(0, await engine.ReconcileAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task An_authorizer_removed_while_this_replica_missed_the_event_stops_being_served_at_the_next_schedule_check()
+    {
+        FlakyAuthorizerStore? flaky = null;
+        await using var host = await PlatformHost.StartAsync(
+            decorate: s => s.Decorate<IAuthorizerStore>(a => flaky = new FlakyAuthorizerStore(a)),
+            settings: new Dictionary<string, string?> { ["TokenCenter:Platform:RescheduleInterval"] = "00:05:00" });
+        await host.ComponentTokenAsync();
+        await host.Sim.Push.AuthorizeAsync(Component, App);
+        Assert.True(host.Sim.Push.LastPush!.Acknowledged);
+        await host.Scheduler.RunOnceAsync(CancellationToken.None);
+
+        flaky!.DropRemovedEvents = true;
+        Assert.True(await flaky.RemoveAsync(Component, App, default)); // another replica handled "unauthorized"; the announcement is lost here
+        await host.GetTokenAsync(PlatformHost.AuthorizerKey(App)); // still held here
+
+        host.Clock.Advance(TimeSpan.FromMinutes(6));
+        await host.Scheduler.RunOnceAsync(CancellationToken.None);
+        var gone = await Assert.ThrowsAsync<RpcException>(() => host.GetTokenAsync(PlatformHost.AuthorizerKey(App)));
+        Assert.Equal(StatusCode.NotFound, gone.StatusCode);
+    }
+
+    [Fact]
     public async Task ListAuthorizers_with_a_page_token_past_the_end_answers_an_empty_page()
     {
         await using var host = await PlatformHost.StartAsync();

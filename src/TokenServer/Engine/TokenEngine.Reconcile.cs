@@ -17,8 +17,10 @@ public sealed partial class TokenEngine
     internal async Task<int> ReconcileAsync(CancellationToken cancellationToken)
     {
         var written = 0;
-        foreach (var slot in _slots.Values)
+        // Dynamic slots (authorizers, tickets: up to 100,000) only when their held token never reached the store.
+        foreach (var slot in _slots.Values.Concat(_dynamic.Values.Where(s => s.WriteBackPending)).ToArray())
         {
+            var pending = slot.WriteBackPending;
             try
             {
                 if (await ReconcileSlotAsync(slot, cancellationToken).ConfigureAwait(false))
@@ -28,6 +30,7 @@ public sealed partial class TokenEngine
             }
             catch (TokenStoreUnavailableException ex)
             {
+                slot.WriteBackPending |= pending;
                 EngineLog.ReconcileFailed(_logger, slot.Key, ex.Message);
                 break; // the next ReconcileNeeded (store back) runs a new pass
             }
@@ -41,6 +44,7 @@ public sealed partial class TokenEngine
         var stored = await _store.GetAsync(slot.Key, cancellationToken).ConfigureAwait(false);
         var held = slot.State?.Token;
         var now = _time.GetUtcNow();
+        slot.WriteBackPending = false; // reconciled below (a failed write raises it again)
         if (stored is not null && !string.IsNullOrEmpty(stored.Value) && (held is null || stored.Version > held.Version))
         {
             if (slot.TryAdopt(stored))

@@ -44,6 +44,9 @@ internal sealed class TokenSlot(TokenSlotKey key, ITokenSource source)
 
     public int ConsecutiveFailures { get; set; }
 
+    /// <summary>The held token was obtained while its store write failed: reconciliation writes it back (dynamic slots too).</summary>
+    public bool WriteBackPending { get; set; }
+
     /// <summary>No new attempt before this time (after a failure, or when WeChat answered the same token).</summary>
     public DateTimeOffset? RetryNotBefore { get; set; }
 

@@ -64,16 +64,56 @@ internal sealed class GatedPlatformClient(IPlatformClient inner) : IPlatformClie
     }
 }
 
-/// <summary>The real authorizer store, whose record writes fail (as Redis would) while <see cref="FailWrites"/> is set.</summary>
-internal sealed class FlakyAuthorizerStore(IAuthorizerStore inner) : IAuthorizerStore
+/// <summary>The real token store, whose writes fail (as Redis would) while <see cref="FailWrites"/> is set.</summary>
+internal sealed class FlakyTokenStore(ITokenStore inner) : ITokenStore
 {
     public volatile bool FailWrites;
 
-    public event Action<AuthorizerId>? AuthorizerRemoved
+    public string Name => inner.Name;
+
+    public event Action<TokenSlotKey, long>? TokenChanged
     {
-        add => inner.AuthorizerRemoved += value;
-        remove => inner.AuthorizerRemoved -= value;
+        add => inner.TokenChanged += value;
+        remove => inner.TokenChanged -= value;
     }
+
+    public Task<StoredToken?> GetAsync(TokenSlotKey key, CancellationToken cancellationToken) => inner.GetAsync(key, cancellationToken);
+
+    public Task<long> NextVersionAsync(TokenSlotKey key, CancellationToken cancellationToken) => inner.NextVersionAsync(key, cancellationToken);
+
+    public Task<bool> TryWriteAsync(TokenSlotKey key, StoredToken token, CancellationToken cancellationToken) =>
+        FailWrites ? throw new TokenStoreUnavailableException("token write failed (injected)") : inner.TryWriteAsync(key, token, cancellationToken);
+
+    public Task RemoveAsync(TokenSlotKey key, CancellationToken cancellationToken) => inner.RemoveAsync(key, cancellationToken);
+
+    public Task<bool> PingAsync(CancellationToken cancellationToken) => inner.PingAsync(cancellationToken);
+}
+
+/// <summary>
+/// The real authorizer store, whose record writes fail (as Redis would) while <see cref="FailWrites"/> is set, and
+/// whose removal announcements are lost (a missed pub/sub message) while <see cref="DropRemovedEvents"/> is set.
+/// </summary>
+internal sealed class FlakyAuthorizerStore : IAuthorizerStore
+{
+    private readonly IAuthorizerStore inner;
+
+    public FlakyAuthorizerStore(IAuthorizerStore inner)
+    {
+        this.inner = inner;
+        inner.AuthorizerRemoved += id =>
+        {
+            if (!DropRemovedEvents)
+            {
+                AuthorizerRemoved?.Invoke(id);
+            }
+        };
+    }
+
+    public volatile bool FailWrites;
+
+    public volatile bool DropRemovedEvents;
+
+    public event Action<AuthorizerId>? AuthorizerRemoved;
 
     public event Action<AuthorizerId>? AuthorizerAdded
     {
