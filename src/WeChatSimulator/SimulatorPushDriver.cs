@@ -66,6 +66,13 @@ public sealed class SimulatorPushDriver : IAsyncDisposable, IDisposable
     public async Task<string> AuthorizeAsync(string componentAppId, string authorizerAppId, string? preAuthCode = null, CancellationToken cancellationToken = default) =>
         (await AuthorizeCoreAsync(componentAppId, authorizerAppId, preAuthCode, update: false, cancellationToken).ConfigureAwait(false)).Code;
 
+    /// <summary>
+    /// As <see cref="AuthorizeAsync"/> (or <see cref="UpdateAuthorizedAsync"/> when <paramref name="update"/>), answering
+    /// the outcome of this very post (<see cref="LastPush"/> may be another's when pushes run concurrently).
+    /// </summary>
+    public async Task<PushResult> AuthorizePushAsync(string componentAppId, string authorizerAppId, bool update = false, CancellationToken cancellationToken = default) =>
+        (await AuthorizeCoreAsync(componentAppId, authorizerAppId, preAuthCode: null, update, cancellationToken).ConfigureAwait(false)).Push;
+
     /// <summary>An authorized account changes its grant: posts <c>updateauthorized</c> with a new authorization code and returns it.</summary>
     /// <exception cref="InvalidOperationException">Unknown component, or the account has not authorized it.</exception>
     public async Task<string> UpdateAuthorizedAsync(string componentAppId, string authorizerAppId, CancellationToken cancellationToken = default) =>

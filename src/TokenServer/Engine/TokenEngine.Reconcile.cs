@@ -39,6 +39,38 @@ public sealed partial class TokenEngine
         return written;
     }
 
+    /// <summary>
+    /// Writes back the held tokens of dynamic slots whose store write failed (see <see cref="TokenSlot.WriteBackPending"/>),
+    /// without waiting for the store to announce that it is back (a store that refused writes for a while never does).
+    /// Returns how many were written; store failures end the pass (the flags stay).
+    /// </summary>
+    internal async Task<int> WriteBackPendingAsync(CancellationToken cancellationToken)
+    {
+        var written = 0;
+        foreach (var slot in _dynamic.Values)
+        {
+            if (!slot.WriteBackPending)
+            {
+                continue;
+            }
+
+            try
+            {
+                if (await ReconcileSlotAsync(slot, cancellationToken).ConfigureAwait(false))
+                {
+                    written++;
+                }
+            }
+            catch (TokenStoreUnavailableException)
+            {
+                slot.WriteBackPending = true;
+                break;
+            }
+        }
+
+        return written;
+    }
+
     private async Task<bool> ReconcileSlotAsync(TokenSlot slot, CancellationToken cancellationToken)
     {
         var stored = await _store.GetAsync(slot.Key, cancellationToken).ConfigureAwait(false);

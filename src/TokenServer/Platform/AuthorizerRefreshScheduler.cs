@@ -13,7 +13,7 @@ namespace TokenCenter.Server.Platform;
 /// entries of other components are never touched), at most as many as the rate limiter allows, refreshes them, and
 /// puts each back at <c>expires_at - AuthorizerAhead - random(AuthorizerJitter)</c>. A claim hides the entry from
 /// other replicas for <c>ClaimLease</c>, so each refresh runs once across replicas. Each pass first writes back what
-/// is held only in memory (rotated refresh tokens, redeemed authorizations); at start and every
+/// is held only in memory (rotated refresh tokens, redeemed authorizations, tokens whose write failed); at start and every
 /// <c>RescheduleInterval</c> the due sets are rebuilt from the authorizer records, so no authorized account stays
 /// unscheduled, and slots of accounts no longer stored (a missed removal event) are dropped.
 /// </summary>
@@ -69,6 +69,7 @@ internal sealed class AuthorizerRefreshScheduler(
     {
         await source.FlushPendingAsync(cancellationToken).ConfigureAwait(false);
         await registry.FlushPendingAsync(cancellationToken).ConfigureAwait(false);
+        await engine.WriteBackPendingAsync(cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         if (now >= _nextRebuild)
         {

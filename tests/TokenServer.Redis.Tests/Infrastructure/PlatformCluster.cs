@@ -43,7 +43,7 @@ internal sealed class PlatformCluster : IAsyncDisposable
 
     public string Prefix => _settings["Redis:KeyPrefix"]!;
 
-    public static async Task<PlatformCluster> StartAsync(int replicas, Action<SimulatorOptions>? simulator = null)
+    public static async Task<PlatformCluster> StartAsync(int replicas, Action<SimulatorOptions>? simulator = null, IReadOnlyDictionary<string, string?>? extra = null)
     {
         var clock = new ManualClock(new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero));
         var simOptions = new SimulatorOptions();
@@ -67,6 +67,11 @@ internal sealed class PlatformCluster : IAsyncDisposable
             ["Redis:EventsCheckInterval"] = "00:00:00.200",
             ["Redis:OperationTimeout"] = "00:00:02",
         };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
         var cluster = new PlatformCluster(clock, sim, redis, settings, replicas);
         try
         {
