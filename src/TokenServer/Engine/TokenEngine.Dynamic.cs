@@ -31,6 +31,7 @@ public sealed partial class TokenEngine
             return false;
         }
 
+        _writeBackPending.TryRemove(key, out _);
         slot.CompleteWatchers();
         return true;
     }

@@ -4,7 +4,15 @@ namespace TokenCenter.Server.Engine;
 
 public sealed partial class TokenEngine
 {
+    // Slots whose held token never reached the store (a few at most), so no pass scans every dynamic slot.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<TokenSlotKey, TokenSlot> _writeBackPending = new();
     private int _reconcileRequests;
+
+    private void MarkWriteBackPending(TokenSlot slot)
+    {
+        slot.WriteBackPending = true;
+        _writeBackPending[slot.Key] = slot;
+    }
     private int _reconcileRunning;
 
     /// <summary>
@@ -18,7 +26,7 @@ public sealed partial class TokenEngine
     {
         var written = 0;
         // Dynamic slots (authorizers, tickets: up to 100,000) only when their held token never reached the store.
-        foreach (var slot in _slots.Values.Concat(_dynamic.Values.Where(s => s.WriteBackPending)).ToArray())
+        foreach (var slot in _slots.Values.Concat(_writeBackPending.Values).ToArray())
         {
             var pending = slot.WriteBackPending;
             try
@@ -30,7 +38,10 @@ public sealed partial class TokenEngine
             }
             catch (TokenStoreUnavailableException ex)
             {
-                slot.WriteBackPending |= pending;
+                if (pending)
+                {
+                    MarkWriteBackPending(slot);
+                }
                 EngineLog.ReconcileFailed(_logger, slot.Key, ex.Message);
                 break; // the next ReconcileNeeded (store back) runs a new pass
             }
@@ -47,13 +58,8 @@ public sealed partial class TokenEngine
     internal async Task<int> WriteBackPendingAsync(CancellationToken cancellationToken)
     {
         var written = 0;
-        foreach (var slot in _dynamic.Values)
+        foreach (var slot in _writeBackPending.Values)
         {
-            if (!slot.WriteBackPending)
-            {
-                continue;
-            }
-
             try
             {
                 if (await ReconcileSlotAsync(slot, cancellationToken).ConfigureAwait(false))
@@ -63,7 +69,7 @@ public sealed partial class TokenEngine
             }
             catch (TokenStoreUnavailableException)
             {
-                slot.WriteBackPending = true;
+                MarkWriteBackPending(slot);
                 break;
             }
         }
@@ -76,7 +82,8 @@ public sealed partial class TokenEngine
         var stored = await _store.GetAsync(slot.Key, cancellationToken).ConfigureAwait(false);
         var held = slot.State?.Token;
         var now = _time.GetUtcNow();
-        slot.WriteBackPending = false; // reconciled below (a failed write raises it again)
+        slot.WriteBackPending = false; // reconciled below (a failed write marks it again)
+        _writeBackPending.TryRemove(slot.Key, out _);
         if (stored is not null && !string.IsNullOrEmpty(stored.Value) && (held is null || stored.Version > held.Version))
         {
             if (slot.TryAdopt(stored))

@@ -184,7 +184,7 @@ public sealed partial class TokenEngine
         {
             // WeChat already issued it (and may have invalidated the old one): serve it from memory.
             EngineLog.WriteFailed(_logger, slot.Key, token.Version, ex);
-            slot.WriteBackPending = true;
+            MarkWriteBackPending(slot);
             written = true;
         }
 

@@ -156,7 +156,15 @@ internal sealed class PlatformEventHandler(
                 return;
             }
 
-            await registry.AuthorizedAsync(component.ComponentAppId, answer, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await registry.AuthorizedAsync(component.ComponentAppId, answer, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (TokenUnavailableException ex)
+            {
+                // The answer itself cannot be stored (no refresh token for a new account): redelivery cannot help.
+                PlatformLog.EventFailed(logger, infoType, component.ComponentAppId, authorizer, ex.Message);
+            }
         }
     }
 }
