@@ -269,6 +269,27 @@ public sealed class AuthorizationFaultTests
     }
 
     [Fact]
+    public async Task When_WeChat_answers_the_token_already_held_the_scheduler_does_not_ask_again_every_pass()
+    {
+        GatedPlatformClient? gated = null;
+        await using var host = await PlatformHost.StartAsync(decorate: s => s.Decorate<IPlatformClient>(c => gated = new GatedPlatformClient(c)));
+        await host.ComponentTokenAsync();
+        await host.Sim.Push.AuthorizeAsync(Component, App);
+        Assert.True(host.Sim.Push.LastPush!.Acknowledged);
+        var held = host.Services.GetRequiredService<TokenEngine>().Held(Key)!;
+        gated!.SameToken = (held.Value, held.ExpiresAt, host.Clock);
+
+        host.Clock.Advance(held.ExpiresAt - TimeSpan.FromMinutes(14) - host.Clock.GetUtcNow()); // past its due time (15 + up to 15 min ahead)
+        for (var second = 0; second < 540; second++)
+        {
+            host.Clock.Advance(TimeSpan.FromSeconds(1));
+            await host.Scheduler.RunOnceAsync(CancellationToken.None);
+        }
+
+        Assert.True(gated.RefreshCalls is >= 1 and <= 3, string.Join(", ", gated.CallTimes.Select(t => (t - held.ExpiresAt).ToString()))); // 9 minutes of passes: at most every 5 minutes (RetryMaxDelay), not every second
+    }
+
+    [Fact]
     public async Task ListAuthorizers_with_a_page_token_past_the_end_answers_an_empty_page()
     {
         await using var host = await PlatformHost.StartAsync();

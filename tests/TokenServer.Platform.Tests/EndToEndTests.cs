@@ -13,7 +13,8 @@ namespace TokenServer.Platform.Tests;
 /// <summary>The whole platform flow against the simulator's push driver, over real HTTP and gRPC.</summary>
 public sealed class EndToEndTests
 {
-    private static readonly CallOptions Timeout = CallOptions.WithTimeout(TimeSpan.FromSeconds(20));
+    // A property: the deadline is absolute (now + 20 s), so a static field would expire 20 s after first use.
+    private static CallOptions Timeout => CallOptions.WithTimeout(TimeSpan.FromSeconds(20));
     private static readonly TokenKey ComponentKey = new() { Kind = TokenKind.ComponentAccessToken, ComponentAppId = PlatformHost.ComponentAppId };
 
     private static TokenKey AuthorizerKey(string appId) => new() { Kind = TokenKind.AuthorizerAccessToken, ComponentAppId = PlatformHost.ComponentAppId, AppId = appId };

@@ -10,7 +10,8 @@ namespace TokenServer.Platform.Tests;
 /// <summary>getticket refusing the access token it was given (40001 / 42001).</summary>
 public sealed class JsSdkTicketRejectedAccessTokenTests
 {
-    private static readonly CallOptions Timeout = CallOptions.WithTimeout(TimeSpan.FromSeconds(20));
+    // A property: the deadline is absolute (now + 20 s), so a static field would expire 20 s after first use.
+    private static CallOptions Timeout => CallOptions.WithTimeout(TimeSpan.FromSeconds(20));
     private static readonly TokenKey AccessKey = new() { Kind = TokenKind.AccessToken, AppId = PlatformHost.AppId };
     private static readonly TokenKey JsapiKey = new() { Kind = TokenKind.JsapiTicket, AppId = PlatformHost.AppId };
 

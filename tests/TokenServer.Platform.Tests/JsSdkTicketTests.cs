@@ -11,7 +11,8 @@ namespace TokenServer.Platform.Tests;
 /// <summary>JSAPI_TICKET and WX_CARD_TICKET of a direct app and of an authorizer, against the simulator's getticket.</summary>
 public sealed class JsSdkTicketTests
 {
-    private static readonly CallOptions Timeout = CallOptions.WithTimeout(TimeSpan.FromSeconds(20));
+    // A property: the deadline is absolute (now + 20 s), so a static field would expire 20 s after first use.
+    private static CallOptions Timeout => CallOptions.WithTimeout(TimeSpan.FromSeconds(20));
     private static readonly TokenKey AccessKey = new() { Kind = TokenKind.AccessToken, AppId = PlatformHost.AppId };
     private static readonly TokenKey JsapiKey = new() { Kind = TokenKind.JsapiTicket, AppId = PlatformHost.AppId };
     private static readonly TokenKey CardKey = new() { Kind = TokenKind.WxCardTicket, AppId = PlatformHost.AppId };

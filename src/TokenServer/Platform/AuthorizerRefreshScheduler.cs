@@ -204,8 +204,12 @@ internal sealed class AuthorizerRefreshScheduler(
             now = time.GetUtcNow();
             if (due <= now)
             {
-                // WeChat answered the token already held (or one about to expire): not again at the next pass.
-                due = now + engine.Backoff(Math.Max(1, slot.ConsecutiveFailures));
+                // WeChat answered the token already held: asking at the next pass would get it again. Ask again
+                // after half the time it has left, between the shortest and the longest retry delay.
+                var half = (state.Token.ExpiresAt - now) / 2;
+                var longest = engine.Backoff(int.MaxValue);
+                var shortest = engine.Backoff(1);
+                due = now + (half > longest ? longest : half < shortest ? shortest : half);
             }
 
             await authorizers.ScheduleAsync(id, due, cancellationToken).ConfigureAwait(false);

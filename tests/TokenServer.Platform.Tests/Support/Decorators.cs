@@ -51,8 +51,26 @@ internal sealed class GatedPlatformClient(IPlatformClient inner) : IPlatformClie
     public Task<AuthorizerTokenResult> QueryAuthAsync(string componentAppId, string componentAccessToken, string authorizationCode, CancellationToken cancellationToken) =>
         inner.QueryAuthAsync(componentAppId, componentAccessToken, authorizationCode, cancellationToken);
 
+    /// <summary>When set, api_authorizer_token answers this token (the one already held) without asking WeChat.</summary>
+    public (string Value, DateTimeOffset ExpiresAt, TimeProvider Clock)? SameToken { get; set; }
+
+    /// <summary>api_authorizer_token calls made through this client.</summary>
+    public int RefreshCalls => Volatile.Read(ref _refreshCalls);
+
+    private int _refreshCalls;
+
+    /// <summary>When each <see cref="SameToken"/> answer was given (the test clock).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<DateTimeOffset> CallTimes { get; } = new();
+
     public async Task<AuthorizerTokenResult> RefreshAuthorizerTokenAsync(string componentAppId, string componentAccessToken, string authorizerAppId, string refreshToken, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _refreshCalls);
+        if (SameToken is { } same)
+        {
+            CallTimes.Enqueue(same.Clock.GetUtcNow());
+            return new AuthorizerTokenResult(0, string.Empty, authorizerAppId, same.Value, same.ExpiresAt - same.Clock.GetUtcNow(), refreshToken);
+        }
+
         var answer = await inner.RefreshAuthorizerTokenAsync(componentAppId, componentAccessToken, authorizerAppId, refreshToken, cancellationToken);
         if (Volatile.Read(ref _gate) is { } gate)
         {

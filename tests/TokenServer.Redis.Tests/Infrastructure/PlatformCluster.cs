@@ -20,7 +20,8 @@ internal sealed class PlatformCluster : IAsyncDisposable
     public const string VerifyToken = "verify-token-7";
     public static readonly string EncodingAesKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=');
     public static readonly TokenKey ComponentKey = new() { Kind = TokenKind.ComponentAccessToken, ComponentAppId = ComponentAppId };
-    private static readonly CallOptions Timeout = CallOptions.WithTimeout(TimeSpan.FromSeconds(20));
+    // A property: the deadline is absolute (now + 20 s), so a static field would expire 20 s after first use.
+    private static CallOptions Timeout => CallOptions.WithTimeout(TimeSpan.FromSeconds(20));
 
     private readonly Dictionary<string, string?> _settings;
 
