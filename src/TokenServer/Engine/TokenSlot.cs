@@ -134,3 +134,10 @@ internal sealed class TokenSlot(TokenSlotKey key, ITokenSource source)
         Version = token.Version,
     };
 }
+
+/// <summary>What a started forced refresh reports to the caller that forced it (and only to it).</summary>
+internal sealed class ForcedOutcome
+{
+    /// <summary>Set when the quota guard refused the forced call.</summary>
+    public RefreshQuotaExceededException? Refusal { get; set; }
+}

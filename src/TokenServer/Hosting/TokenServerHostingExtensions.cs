@@ -28,6 +28,7 @@ public static class TokenServerHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         OperationsHostingExtensions.AddSecretFiles(builder);
+        builder.Services.AddRequestLogFilter(); // query strings (the classic compat GET's secret) never logged
         var configuration = builder.Configuration;
         var listeners = configuration.GetSection("Listeners").Get<ListenerOptions>() ?? new ListenerOptions();
         builder.Services.AddSingleton(Options.Create(listeners));
@@ -82,6 +83,7 @@ public static class TokenServerHostingExtensions
         }
 
         builder.Services.AddTokenEngine(configuration);
+        builder.Services.AddSingleton<IValidateOptions<TokenCenter.Server.Options.TokenCenterOptions>, ConfiguredKeysValidator>();
         builder.Services.AddTokenPlatform(configuration);
         builder.Services.AddSingleton<HealthService>();
         builder.Services.AddHealthChecks();
