@@ -77,7 +77,7 @@ public sealed class ForcedRefreshLimitsTests
         var fresh = await h.Engine.ForceRefreshAsync(KeyA, stale.Value, CancellationToken.None);
 
         Assert.Equal("issued-by-the-lost-force", fresh.Value);
-        Assert.Equal([false, false, true, false], h.Fake.CallLog.Select(c => c.Force));
+        Assert.Equal([false, false, true, false], h.Fake.CallLog.Select(c => c.Force)); // no answer: never sent again
     }
 
     [Fact]
@@ -122,12 +122,12 @@ public sealed class ForcedRefreshLimitsTests
         await using var h = EngineHarness.Create(grantA: "Stable", configure: s => s["TokenCenter:Refresh:ForcedDailyBudget"] = "2");
         var token = await h.Engine.GetAsync(KeyA, CancellationToken.None);
         var current = token.Value;
-        UpstreamTokenResult? forceAnswer = UpstreamTokenResult.Failure(-1, "system error rid: 1-2-3");
+        var busy1 = UpstreamTokenResult.Failure(-1, "system error rid: 1-2-3");
+        var forceAnswers = new Queue<UpstreamTokenResult>([busy1, busy1]); // busy, and busy again when sent once more
         h.Fake!.Override = (_, force) =>
         {
-            if (force && forceAnswer is { } answer)
+            if (force && forceAnswers.TryDequeue(out var answer))
             {
-                forceAnswer = null;
                 return answer;
             }
 
@@ -141,6 +141,7 @@ public sealed class ForcedRefreshLimitsTests
 
         var busy = await Assert.ThrowsAsync<UpstreamUnavailableException>(() => h.Engine.ForceRefreshAsync(KeyA, token.Value, CancellationToken.None));
         Assert.Equal(-1, busy.ErrCode);
+        Assert.Equal([false, false, true, false, true], h.Fake.CallLog.Select(c => c.Force)); // sent once more only after normal mode showed nothing applied
         Assert.Equal(2, (await h.Engine.GetStatusAsync(CancellationToken.None)).Keys.Single().ForcedRefreshBudgetLeft);
 
         h.Clock.Advance(TimeSpan.FromSeconds(36));
@@ -148,7 +149,7 @@ public sealed class ForcedRefreshLimitsTests
         Assert.StartsWith("forced-", token.Value, StringComparison.Ordinal);
 
         h.Clock.Advance(TimeSpan.FromSeconds(36));
-        forceAnswer = UpstreamTokenResult.NoAnswer("no answer within 00:00:05");
+        forceAnswers.Enqueue(UpstreamTokenResult.NoAnswer("no answer within 00:00:05"));
         await Assert.ThrowsAsync<UpstreamUnavailableException>(() => h.Engine.ForceRefreshAsync(KeyA, token.Value, CancellationToken.None));
         Assert.Equal(0, (await h.Engine.GetStatusAsync(CancellationToken.None)).Keys.Single().ForcedRefreshBudgetLeft);
 

@@ -92,7 +92,7 @@ public sealed partial class TokenEngine
             RecordFailure(slot, trigger, ex);
         }
 
-        _metrics?.Refreshed(slot.Key, trigger.Name(), error is null);
+        _metrics?.Refreshed(slot.Key, trigger.Name(), error is null && outcome.Refusal is null);
         lock (slot.Gate)
         {
             if (slot.InFlight == completion.Task)
@@ -170,18 +170,26 @@ public sealed partial class TokenEngine
             }
 
             var forced = await source.FetchForcedAsync(key, cancellationToken).ConfigureAwait(false);
-            await SettleForcedAsync(key, recordedAt, forced, cancellationToken).ConfigureAwait(false);
             if (!forced.IsSuccess && forced.ErrCode == -1)
             {
-                // Not retried (a force whose answer was lost may have been applied): normal mode tells
-                // which token is current now.
+                // Never retried blindly (a force whose answer was lost may have been applied): normal
+                // mode tells which token is current now.
                 var check = await source.FetchAsync(key, null, cancellationToken).ConfigureAwait(false);
                 if (check.IsSuccess && check.Token != staleValue)
                 {
+                    await SettleForcedAsync(key, recordedAt, forced, cancellationToken).ConfigureAwait(false);
                     return await AcceptAsync(slot, RefreshTrigger.Forced, version, check, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (forced.Answered && check.IsSuccess)
+                {
+                    // WeChat answered "busy" and still serves the stale value: nothing was applied, so
+                    // the force is sent once more, under the same record.
+                    forced = await source.FetchForcedAsync(key, cancellationToken).ConfigureAwait(false);
                 }
             }
 
+            await SettleForcedAsync(key, recordedAt, forced, cancellationToken).ConfigureAwait(false);
             return await AcceptAsync(slot, RefreshTrigger.Forced, version, forced, cancellationToken).ConfigureAwait(false);
         }
 
