@@ -13,8 +13,8 @@ public sealed partial class TokenEngine
     /// current token, the current token is returned without calling WeChat. Otherwise one refresh runs
     /// for all concurrent callers (single-flight), under the distributed lock, after re-reading the store;
     /// the quota guard is consulted right before the forced upstream call (stable grant: only when normal
-    /// mode answers the stale value again). A refusal fails this caller only: callers that joined the
-    /// refresh get the held token, or a plain refresh when it is expired or due.
+    /// mode answers the stale value again). A refusal fails the forcing callers only: GetToken callers and the
+    /// scheduler that joined the refresh get the held token, or a plain refresh when it is expired or due.
     /// </summary>
     /// <exception cref="UnknownTokenKeyException">The key is not configured.</exception>
     /// <exception cref="RefreshQuotaExceededException">The quota guard refused; retry after the delay it carries.</exception>
@@ -49,6 +49,7 @@ public sealed partial class TokenEngine
             Task<SlotState> flight;
             bool started;
             var outcome = new ForcedOutcome();
+            ForcedOutcome? joined = null;
             lock (slot.Gate)
             {
                 // Compared under the gate that also guards starting a refresh: a refresh that
@@ -64,6 +65,7 @@ public sealed partial class TokenEngine
                     // store is re-read, right before the forced call: callers on other replicas wait
                     // for the refresh in progress and adopt its token instead of being refused.
                     flight = StartOrJoin(slot, RefreshTrigger.Forced, staleValue, out started, outcome);
+                    joined = started ? outcome : slot.InFlightOutcome;
                 }
             }
 
@@ -78,18 +80,17 @@ public sealed partial class TokenEngine
                 return state.Message;
             }
 
+            if (joined?.Refusal is { } refused)
+            {
+                throw new RefreshQuotaExceededException(refused.Key, refused.RetryAfter, refused.Reason);
+            }
+
             if (started)
             {
-                if (outcome.Refusal is { } refused)
-                {
-                    throw new RefreshQuotaExceededException(refused.Key, refused.RetryAfter, refused.Reason);
-                }
-
                 break;
             }
 
-            // We joined a refresh that kept the stale value (proactive, or a forced one refused by the
-            // quota guard): run a forced one of our own.
+            // We joined a proactive refresh that kept the stale value: run a forced one.
         }
 
         throw new TokenUnavailableException($"WeChat answered the rejected token of {key} again");

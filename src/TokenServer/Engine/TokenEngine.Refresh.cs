@@ -74,6 +74,7 @@ public sealed partial class TokenEngine
         started = true;
         var baseline = slot.State?.Token;
         outcome ??= new ForcedOutcome();
+        slot.InFlightOutcome = outcome;
         _ = Task.Run(() => RunAndCompleteAsync(slot, trigger, baseline, staleValue, outcome, completion));
         return completion.Task;
     }
@@ -98,6 +99,7 @@ public sealed partial class TokenEngine
             if (slot.InFlight == completion.Task)
             {
                 slot.InFlight = null;
+                slot.InFlightOutcome = null;
             }
         }
 
