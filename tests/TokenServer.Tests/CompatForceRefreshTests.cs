@@ -102,6 +102,39 @@ public sealed class CompatForceRefreshTests
         Assert.Equal(0, await CheckAsync(http, sim.BaseAddress, current));
     }
 
+    [Fact]
+    public async Task A_forced_request_while_WeChat_does_not_answer_the_check_is_answered_system_busy_and_rotates_nothing()
+    {
+        var clock = new ManualClock();
+        var options = new SimulatorOptions();
+        options.Apps.Add(new SimulatedApp(AppA, SecretA));
+        await using var sim = await SimulatorHost.StartAsync(options, clock);
+        await using var server = await TokenServerHost.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["TokenCenter:Apps:0:AppId"] = AppA,
+                ["TokenCenter:Apps:0:Secret"] = SecretA,
+                ["TokenCenter:Upstream:BaseUrl"] = sim.BaseAddress.ToString(),
+                ["TokenCenter:Upstream:Timeout"] = "00:00:00.300",
+            },
+            clock);
+        using var http = new HttpClient();
+        var current = await FetchAsync(http, server.WebAddress, force: false);
+        clock.Advance(TimeSpan.FromMinutes(10));
+        var issued = sim.Sim.TotalIssuedTokens(AppA);
+
+        sim.Sim.Faults.Latency = TimeSpan.FromSeconds(2); // network time: the check times out
+        using var response = await http.PostAsJsonAsync(
+            new Uri(server.WebAddress, "cgi-bin/stable_token"),
+            new { grant_type = "client_credential", appid = AppA, secret = SecretA, force_refresh = true });
+        sim.Sim.Faults.Latency = TimeSpan.Zero;
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(-1, json.RootElement.GetProperty("errcode").GetInt32());
+        Assert.Equal(issued, sim.Sim.TotalIssuedTokens(AppA));
+        Assert.Equal(current, await FetchAsync(http, server.WebAddress, force: false));
+    }
+
     private static async Task<string> FetchAsync(HttpClient http, Uri center, bool force)
     {
         using var response = await http.PostAsJsonAsync(
