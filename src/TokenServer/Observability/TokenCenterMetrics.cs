@@ -5,8 +5,8 @@ namespace TokenCenter.Server.Observability;
 
 /// <summary>
 /// The instruments of the meter <see cref="MeterName"/>. The engine, the upstream handler, the lock
-/// decorator and the RPC middleware report through these methods; exporters (the Prometheus text
-/// endpoint, OTLP) read the meter. Labels never carry a token value or a secret.
+/// decorator and the RPC middleware report through these methods; exporters (OpenTelemetry's Prometheus
+/// exporter and OTLP, see MetricsExport) read the meter. Labels never carry a token value or a secret.
 /// </summary>
 public sealed class TokenCenterMetrics
 {
@@ -22,10 +22,15 @@ public sealed class TokenCenterMetrics
     private readonly UpDownCounter<long> _watchers;
     private readonly Counter<long> _rateLimited;
 
-    /// <summary>Creates the instruments on the meter of <paramref name="meterFactory"/>.</summary>
-    public TokenCenterMetrics(IMeterFactory meterFactory)
+    /// <summary>
+    /// Creates the instruments on the meter of <paramref name="meterFactory"/>. <paramref name="exporter"/>
+    /// (OpenTelemetry's, when registered) is taken so that it listens before any instrument records: a
+    /// measurement made before a listener exists is lost (the startup refreshes would not be counted).
+    /// </summary>
+    public TokenCenterMetrics(IMeterFactory meterFactory, OpenTelemetry.Metrics.MeterProvider? exporter = null)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
+        _ = exporter;
         Meter = meterFactory.Create(MeterName);
         _refreshes = Meter.CreateCounter<long>("tokencenter.refreshes", null, "Token refreshes by kind, app, trigger (startup, proactive, forced) and result (success, failure).");
         _upstreamDuration = Meter.CreateHistogram<double>(

@@ -1,6 +1,5 @@
 using System.Reflection;
 using TokenCenter.Server.Engine;
-using TokenCenter.Server.Observability;
 using TokenCenter.Server.Security;
 
 namespace TokenCenter.Server.Operations;
@@ -22,11 +21,31 @@ internal static class OperatorEndpoints
             NoStore(http);
             return Results.Json(StatusJson.From(reply), StatusJsonContext.Default.StatusDocument);
         }).WithDisplayName("Status JSON");
-        group.MapGet("/metrics", (HttpContext http, PrometheusCollector collector) =>
-        {
-            NoStore(http);
-            return Results.Text(collector.Collect(), PrometheusTextWriter.ContentType);
-        }).WithDisplayName("Prometheus metrics");
+    }
+
+    /// <summary>
+    /// <c>/metrics</c>: OpenTelemetry's Prometheus exporter, behind the same operator access check as the
+    /// other operator faces (it is middleware, not a route handler, so the check runs in its branch).
+    /// </summary>
+    public static void MapMetrics(IApplicationBuilder app)
+    {
+        var access = app.ApplicationServices.GetRequiredService<OperatorAccess>();
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(
+            meterProvider: null,
+            predicate: http => http.Request.Path == "/metrics" && HttpMethods.IsGet(http.Request.Method),
+            path: null,
+            configureBranchedPipeline: branch => branch.Use(async (http, next) =>
+            {
+                if (await access.RefuseAsync(http).ConfigureAwait(false) is { } refusal)
+                {
+                    await refusal.ExecuteAsync(http).ConfigureAwait(false);
+                    return;
+                }
+
+                NoStore(http);
+                await next(http).ConfigureAwait(false);
+            }),
+            optionsName: null);
     }
 
     private static IResult Asset(HttpContext http, string name, string contentType)
