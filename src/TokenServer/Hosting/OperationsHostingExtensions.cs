@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using TokenCenter.Server.Engine;
 using TokenCenter.Server.Observability;
@@ -32,6 +33,7 @@ internal static class OperationsHostingExtensions
         services.TryAddSingleton<TokenCenterMetrics>();
         services.TryAddSingleton<TokenLifetimeGauge>();
         services.AddHostedService<MetricsStartup>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHealthCheckPublisher, HealthMetricsPublisher>());
         services.AddTokenCenterMetricsExport(configuration);
         services.AddTransient<UpstreamMetricsHandler>();
         services.AddHttpClient(WeChatTokenClient.HttpClientName).AddHttpMessageHandler<UpstreamMetricsHandler>();
