@@ -30,6 +30,7 @@ internal static class OperationsHostingExtensions
         var authEnabledByDefault = !builder.Environment.IsDevelopment();
 
         services.AddMetrics();
+        services.TryAddSingleton<RecentActivity>();
         services.TryAddSingleton<TokenCenterMetrics>();
         services.TryAddSingleton<TokenLifetimeGauge>();
         services.AddHostedService<MetricsStartup>();

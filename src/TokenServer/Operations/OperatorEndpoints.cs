@@ -15,11 +15,16 @@ internal static class OperatorEndpoints
         var group = endpoints.MapGroup(string.Empty).AddEndpointFilter(access.FilterAsync);
         group.MapGet("/", (HttpContext http) => Asset(http, "status.html", "text/html; charset=utf-8")).WithDisplayName("Status page");
         group.MapGet("/status.js", (HttpContext http) => Asset(http, "status.js", "text/javascript; charset=utf-8")).WithDisplayName("Status page script");
-        group.MapGet("/status.json", async (HttpContext http, TokenEngine engine) =>
+        group.MapGet("/status.json", async (HttpContext http, TokenEngine engine, Observability.RecentActivity recent) =>
         {
-            var reply = await engine.GetStatusAsync(http.RequestAborted).ConfigureAwait(false);
+            if (StatusQueryParser.Parse(http.Request.Query) is not { } query)
+            {
+                return Results.Text(StatusQueryParser.Usage, "text/plain", statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            var page = await engine.GetStatusPageAsync(query, http.RequestAborted).ConfigureAwait(false);
             NoStore(http);
-            return Results.Json(StatusJson.From(reply), StatusJsonContext.Default.StatusDocument);
+            return Results.Json(StatusJson.From(page, query, recent.Snapshot()), StatusJsonContext.Default.StatusDocument);
         }).WithDisplayName("Status JSON");
     }
 
