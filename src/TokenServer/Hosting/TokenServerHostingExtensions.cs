@@ -70,12 +70,9 @@ public static class TokenServerHostingExtensions
                 }
             });
             builder.Services.AddHostedService<SimulatorTicketPush>();
-            if (web.Port == 0)
-            {
-                builder.Services.AddTransient<EmbeddedSimulatorAddressHandler>();
-                builder.Services.AddHttpClient(WeChatTokenClient.HttpClientName).AddHttpMessageHandler<EmbeddedSimulatorAddressHandler>();
-                builder.Services.AddHttpClient(SimulatorEndpoints.PushHttpClientName).AddHttpMessageHandler<EmbeddedSimulatorAddressHandler>();
-            }
+            builder.Services.AddTransient<EmbeddedSimulatorAddressHandler>();
+            builder.Services.AddHttpClient(WeChatTokenClient.HttpClientName).AddHttpMessageHandler<EmbeddedSimulatorAddressHandler>();
+            builder.Services.AddHttpClient(SimulatorEndpoints.PushHttpClientName).AddHttpMessageHandler<EmbeddedSimulatorAddressHandler>();
         }
 
         builder.Services.Configure<StartupBanner.Settings>(s => s.SimulatorEnabled = simulatorEnabled);
