@@ -7,6 +7,7 @@ namespace TokenCenter.Server.Observability;
 /// The observable gauge <c>tokencenter.token.remaining</c>: seconds until the held token of each key
 /// expires (0 when none is held or it expired), for the configured keys; and <c>tokencenter.dynamic_keys</c>, the
 /// dynamic keys counted by kind, component and state. Read from the engine at collection time.
+/// Created at start by <see cref="MetricsStartup"/>.
 /// </summary>
 internal sealed class TokenLifetimeGauge
 {
