@@ -87,6 +87,8 @@ public sealed partial class PrometheusScrapeTests(ITestOutputHelper output)
         var channel = server.Channel();
         var current = await server.GetTokenAsync(TestKeys.App);
         var forced = await channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = current.Key, StaleValue = current.Value }, OpsServer.As(TestKeys.ForcerKey));
+        // A dynamic key (a JS-SDK ticket), counted by tokencenter_dynamic_keys.
+        await channel.UnaryAsync(TokenCenterMethods.GetToken, new GetTokenRequest { Key = new TokenKey { Kind = TokenKind.JsapiTicket, AppId = TestKeys.App } }, OpsServer.As(TestKeys.ForcerKey));
         await Rpc.FailsAsync(() => channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = forced.Key, StaleValue = forced.Value }, OpsServer.As(TestKeys.ForcerKey)));
         await Rpc.FailsAsync(() => server.GetTokenAsync(TestKeys.BadApp));
         var watch = channel.ServerStreaming(TokenCenterMethods.WatchTokens, new WatchTokensRequest { Keys = { current.Key } }, OpsServer.As(TestKeys.ReaderKey));

@@ -30,7 +30,8 @@ internal sealed class TokenLifetimeGauge
         foreach (var count in engine.DynamicKeyCounts())
         {
             var kind = new KeyValuePair<string, object?>("kind", new TokenSlotKey(count.Kind, string.Empty, string.Empty).KindName);
-            var component = new KeyValuePair<string, object?>("component", count.ComponentAppId);
+            // "none" for an app's own tickets: an empty label value is no label at all to Prometheus.
+            var component = new KeyValuePair<string, object?>("component", count.ComponentAppId.Length > 0 ? count.ComponentAppId : "none");
             yield return new Measurement<long>(count.Valid, kind, component, new("state", "valid"));
             yield return new Measurement<long>(count.Invalid, kind, component, new("state", "invalid"));
             yield return new Measurement<long>(count.NeedsReauthorization, kind, component, new("state", "needs_reauthorization"));

@@ -94,13 +94,18 @@ internal sealed class PlatformCluster : IAsyncDisposable
 
     /// <summary>
     /// Starts one more TokenServer on the same Redis and prefix but WITHOUT the component configured (a misconfigured
-    /// or older replica). The caller disposes it.
+    /// or older replica). The caller disposes it. It serves one direct app instead (<see cref="StrangerAppId"/>; add it to the simulator for its token).
     /// </summary>
     public Task<TokenServerHost> StartReplicaWithoutComponentAsync()
     {
         var settings = _settings.Where(s => !s.Key.StartsWith("TokenCenter:Components:", StringComparison.Ordinal)).ToDictionary(s => s.Key, s => s.Value);
+        settings["TokenCenter:Apps:0:AppId"] = StrangerAppId;
+        settings["TokenCenter:Apps:0:Secret"] = StrangerSecret;
         return TokenServerHost.StartAsync(settings, Clock);
     }
+
+    public const string StrangerAppId = "wx00000000000000e1";
+    public const string StrangerSecret = "stranger-secret";
 
     public TokenEngine Engine(int index) => Replicas[index].Services.GetRequiredService<TokenEngine>();
 

@@ -78,7 +78,11 @@ public sealed class PlatformFaultReplicaTests(ITestOutputHelper output)
     [Fact]
     public async Task A_replica_without_the_component_leaves_its_due_entries_alone_and_a_wiped_schedule_is_rebuilt()
     {
-        await using var cluster = await PlatformCluster.StartAsync(2, sim => sim.RotateRefreshTokens = true);
+        await using var cluster = await PlatformCluster.StartAsync(2, sim =>
+        {
+            sim.RotateRefreshTokens = true;
+            sim.Apps.Add(new SimulatedApp(PlatformCluster.StrangerAppId, PlatformCluster.StrangerSecret));
+        });
         await using var stranger = await cluster.StartReplicaWithoutComponentAsync();
         await cluster.ComponentTokenAsync(index: 0);
         var apps = Enumerable.Range(1, 3).Select(i => $"wx{i:x16}").ToArray();
