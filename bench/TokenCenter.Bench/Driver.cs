@@ -11,7 +11,6 @@ internal static class Driver
     [
         new GetTokenThroughputScenario(),
         new RedisStoreScenario(),
-        new EchoThroughputScenario(),
         new MicroBenchmarksScenario(),
         new RefreshStormScenario(),
         new PropagationScenario(),

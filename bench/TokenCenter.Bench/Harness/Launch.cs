@@ -56,18 +56,6 @@ internal static class Launch
         return new Started(process, new Uri($"http://127.0.0.1:{port}/"), null);
     }
 
-    /// <summary>This driver in serve-echo mode: the wire layer's Echo service.</summary>
-    public static Started StartEcho(BenchContext context, string name)
-    {
-        var port = Ports.Free();
-        var process = ChildProcess.StartDotnet(
-            context.SelfDll,
-            ["serve-echo", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--contentRoot", context.EmptyContentRoot],
-            new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Development" },
-            Path.Combine(context.WorkDirectory, name + ".log"));
-        return new Started(process, new Uri($"http://127.0.0.1:{port}/"), null);
-    }
-
     /// <summary>Waits for a serve-* child (h2c only) to answer GET /ready.</summary>
     public static Task<TimeSpan> WaitReadyH2cAsync(Started server, CancellationToken cancellationToken) =>
         server.Process.WaitForHttpOkAsync(new Uri(server.Grpc, "ready").ToString(), TimeSpan.FromSeconds(60), cancellationToken, h2c: true);

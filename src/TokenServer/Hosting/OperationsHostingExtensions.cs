@@ -53,7 +53,6 @@ internal static class OperationsHostingExtensions
             }
         });
         services.TryAddSingleton<ApiKeyRegistry>();
-        services.TryAddSingleton<GrpcCallGuard>();
         services.TryAddSingleton<OperatorAccess>();
         services.AddGrpcRateLimiting();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((k, limits) =>
@@ -74,7 +73,7 @@ internal static class OperationsHostingExtensions
     {
         if (!app.Services.GetRequiredService<ApiKeyRegistry>().Enabled)
         {
-            SecurityLog.AuthDisabled(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GrpcCallGuard).FullName!));
+            SecurityLog.AuthDisabled(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CallGuardInterceptor).FullName!));
         }
 
         // The engine reports refreshes and quota refusals through the metrics (created here, at the latest).

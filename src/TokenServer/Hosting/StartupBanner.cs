@@ -15,7 +15,8 @@ internal sealed partial class StartupBanner(
         lifetime.ApplicationStarted.Register(() =>
         {
             var l = listeners.Value;
-            LogListening(logger, l.Grpc, l.Web);
+            // Plaintext web is HTTP/1.1 only (h2c needs prior knowledge); with TLS, ALPN adds HTTP/2.
+            LogListening(logger, l.Grpc, l.Web, l.Web.StartsWith("https:", StringComparison.OrdinalIgnoreCase) ? "HTTP/1.1 + HTTP/2" : "HTTP/1.1");
             if (settings.Value.SimulatorEnabled)
             {
                 var appId = configuration["TokenCenter:Apps:0:AppId"] ?? "(none configured)";
@@ -29,8 +30,8 @@ internal sealed partial class StartupBanner(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "TokenCenter listening: gRPC (HTTP/2) on {Grpc}, web (HTTP/1.1 + HTTP/2: /healthz, /readyz) on {Web}")]
-    private static partial void LogListening(ILogger logger, string grpc, string web);
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "TokenCenter listening: gRPC (HTTP/2) on {Grpc}, web ({WebProtocols}: /healthz, /readyz) on {Web}")]
+    private static partial void LogListening(ILogger logger, string grpc, string web, string webProtocols);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Embedded WeChat simulator is the upstream (Development). Try: node tests/Interop/get-token.js {Address} {AppId}   |   curl {Web}/readyz")]
     private static partial void LogSimulator(ILogger logger, string appId, string address, string web);
