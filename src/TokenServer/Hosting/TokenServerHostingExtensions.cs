@@ -1,5 +1,7 @@
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using TokenCenter.Server;
@@ -101,17 +103,21 @@ public static class TokenServerHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         OperationsHostingExtensions.UseOperations(app);
-        app.MapGrpcService<TokenCenterGrpcService>();
-        app.MapGrpcHealthChecksService();
+
+        // Each listener serves only its own faces (ListenerScope, matched on the bound local port).
+        const string Grpc = ListenerAddresses.Names.Grpc, Web = ListenerAddresses.Names.Web;
+        app.MapGrpcService<TokenCenterGrpcService>().OnListeners(Grpc);
+        app.MapGrpcHealthChecksService().OnListeners(Grpc);
         if (app.Configuration.GetValue("Grpc:EnableReflection", true))
         {
-            app.MapGrpcReflectionService();
+            app.MapGrpcReflectionService().OnListeners(Grpc);
         }
 
-        app.MapWeChatCallback();
-        app.MapWeChatCompatEndpoints();
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        var web = app.MapGroup(string.Empty).OnListeners(Web);
+        web.MapWeChatCallback();
+        web.MapWeChatCompatEndpoints();
+        web.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        web.MapHealthChecks("/readyz", new HealthCheckOptions
         {
             Predicate = r => r.Tags.Contains(HealthTags.Ready),
             ResponseWriter = ReadinessResponseWriter.WriteAsync,
@@ -119,7 +125,7 @@ public static class TokenServerHostingExtensions
 
         if (app.Services.GetService<WeChatSim>() is not null)
         {
-            app.MapGroup(SimulatorPrefix).MapWeChatSimulator();
+            web.MapGroup(SimulatorPrefix).MapWeChatSimulator();
         }
 
         return app;
@@ -133,6 +139,7 @@ public static class TokenServerHostingExtensions
     private static void AddGrpc(WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerScopeMatcherPolicy>());
         services.AddGrpc().AddServiceOptions<TokenCenterGrpcService>(o => o.Interceptors.Add<CallGuardInterceptor>());
         services.Configure<GrpcServiceOptions>(builder.Configuration.GetSection("Grpc"));
         services.AddSingleton<CallGuardInterceptor>();

@@ -1,5 +1,6 @@
 using System.Reflection;
 using TokenCenter.Server.Engine;
+using TokenCenter.Server.Hosting;
 using TokenCenter.Server.Observability;
 using TokenCenter.Server.Security;
 
@@ -13,7 +14,9 @@ internal static class OperatorEndpoints
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         var access = endpoints.ServiceProvider.GetRequiredService<OperatorAccess>();
-        var group = endpoints.MapGroup(string.Empty).AddEndpointFilter(access.FilterAsync);
+        // The web listener (with an operator key when Auth is on) and the loopback admin listener.
+        var group = endpoints.MapGroup(string.Empty).AddEndpointFilter(access.FilterAsync)
+            .OnListeners(ListenerAddresses.Names.Web, ListenerAddresses.Names.Admin);
         group.MapGet("/", (HttpContext http) => Asset(http, "status.html", "text/html; charset=utf-8")).WithDisplayName("Status page");
         group.MapGet("/status.js", (HttpContext http) => Asset(http, "status.js", "text/javascript; charset=utf-8")).WithDisplayName("Status page script");
         group.MapGet("/status.json", async (HttpContext http, TokenEngine engine) =>
