@@ -10,6 +10,7 @@ internal static class Driver
     public static IReadOnlyList<IScenario> All { get; } =
     [
         new GetTokenThroughputScenario(),
+        new OfficialStackScenario(),
         new RedisStoreScenario(),
         new MicroBenchmarksScenario(),
         new RefreshStormScenario(),

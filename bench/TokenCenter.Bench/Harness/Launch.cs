@@ -65,6 +65,14 @@ internal static class Launch
         return await AnnouncedAsync(process);
     }
 
+    /// <summary>This driver in serve-dictionary mode: a minimal Grpc.AspNetCore service answering <paramref name="tokenFile"/>'s Token.</summary>
+    public static async Task<Started> StartDictionary(BenchContext context, string name, string tokenFile)
+    {
+        var process = ChildProcess.StartDotnet(context.SelfDll, ["serve-dictionary", "--token", tokenFile, "--contentRoot", context.EmptyContentRoot],
+            new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Development" }, Path.Combine(context.WorkDirectory, name + ".log"));
+        return await AnnouncedAsync(process);
+    }
+
     /// <summary>The TokenServer startup banner's listener addresses (EventId 100).</summary>
     private static Regex TokenServerBanner() =>
         new(@"gRPC \(HTTP/2\) on (?<grpc>https?://[^\s,]+), web .*? on (?<web>https?://[^\s,]+)");
