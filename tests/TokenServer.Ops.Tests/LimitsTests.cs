@@ -107,7 +107,7 @@ public sealed class LimitsTests
             Assert.Contains(reply.Status, new[] { global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing });
         }
 
-        var samples = PrometheusFormatChecker.Parse(await server.GetTextAsync("/metrics"));
+        var samples = MetricSamples.Parse(await server.GetTextAsync("/metrics"));
         Assert.True(samples.Where(m => m.Name == "tokencenter_rpc_requests_total" && m.Labels.GetValueOrDefault("method") == "/grpc.health.v1.Health/Check"
             && m.Labels.GetValueOrDefault("status") == "OK").Sum(m => m.Value) >= 10);
     }
