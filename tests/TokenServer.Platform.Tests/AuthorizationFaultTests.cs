@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using TokenCenter.Protocol;
-using TokenCenter.Protocol.Client;
 using TokenCenter.Server.Engine;
 using TokenCenter.Server.Platform;
 using TokenCenter.Server.Platform.Storage;

@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using TokenCenter.Protocol;
-using TokenCenter.Protocol.Client;
 using TokenCenter.Server.Engine;
 using TokenCenter.Server.Platform;
 using TokenCenter.V1;

@@ -31,6 +31,7 @@ internal static class OperationsHostingExtensions
 
         services.AddMetrics();
         services.TryAddSingleton<RecentActivity>();
+        services.TryAddSingleton<ForcedRefreshAudit>();
         services.TryAddSingleton<TokenCenterMetrics>();
         services.TryAddSingleton<TokenLifetimeGauge>();
         services.AddHostedService<MetricsStartup>();
@@ -56,7 +57,6 @@ internal static class OperationsHostingExtensions
             }
         });
         services.TryAddSingleton<ApiKeyRegistry>();
-        services.TryAddSingleton<GrpcCallGuard>();
         services.TryAddSingleton<OperatorAccess>();
         services.AddGrpcRateLimiting();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((k, limits) =>
@@ -77,7 +77,7 @@ internal static class OperationsHostingExtensions
     {
         if (!app.Services.GetRequiredService<ApiKeyRegistry>().Enabled)
         {
-            SecurityLog.AuthDisabled(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GrpcCallGuard).FullName!));
+            SecurityLog.AuthDisabled(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CallGuardInterceptor).FullName!));
         }
 
         app.UseMiddleware<RpcMetricsMiddleware>();

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TokenCenter.Protocol;
-using TokenCenter.Protocol.Client;
 using TokenCenter.Server.Platform;
 using TokenCenter.V1;
 using TokenServer.Tests.Support;
