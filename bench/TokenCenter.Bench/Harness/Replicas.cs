@@ -28,6 +28,9 @@ internal sealed class Replicas : IAsyncDisposable
         };
         if (count > 1)
         {
+            // As the server does when Redis is used (RedLock.net's synchronous lock extension).
+            ThreadPool.GetMinThreads(out var workers, out var io);
+            ThreadPool.SetMinThreads(Math.Max(workers, 32), Math.Max(io, 32));
             redis = await RedisServer.StartAsync(context, cancellationToken);
             config.Add(new("Redis:Configuration", redis.Configuration));
         }

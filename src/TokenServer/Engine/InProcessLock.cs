@@ -25,6 +25,7 @@ internal sealed class InProcessLock(TimeProvider time) : IDistributedLock
                 if (!_held.TryGetValue(key, out var holder) || holder.ExpiresAt <= now)
                 {
                     holder?.Released.TrySetResult();
+                    holder?.Replaced();
                     var mine = new Holder(now + lease);
                     _held[key] = mine;
                     return new Lease(this, key, mine);
@@ -57,6 +58,11 @@ internal sealed class InProcessLock(TimeProvider time) : IDistributedLock
         public DateTimeOffset ExpiresAt { get; set; } = expiresAt;
 
         public TaskCompletionSource Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public CancellationTokenSource LostSource { get; } = new();
+
+        /// <summary>Another holder took the lock after this one's lease lapsed.</summary>
+        public void Replaced() => LostSource.Cancel();
     }
 
     private sealed class Lease(InProcessLock owner, TokenSlotKey key, Holder holder) : ILockLease
@@ -72,20 +78,9 @@ internal sealed class InProcessLock(TimeProvider time) : IDistributedLock
             }
         }
 
-        public Task<bool> ExtendAsync(TimeSpan lease, CancellationToken cancellationToken)
-        {
-            lock (owner._gate)
-            {
-                var now = owner._time.GetUtcNow();
-                if (!owner._held.TryGetValue(key, out var current) || !ReferenceEquals(current, holder) || holder.ExpiresAt <= now)
-                {
-                    return Task.FromResult(false);
-                }
+        public bool IsLost => holder.LostSource.IsCancellationRequested;
 
-                holder.ExpiresAt = now + lease;
-                return Task.FromResult(true);
-            }
-        }
+        public CancellationToken Lost => holder.LostSource.Token;
 
         public ValueTask DisposeAsync()
         {

@@ -149,7 +149,32 @@ public sealed partial class TokenEngine
 
             var version = await StoreCall(() => _store.NextVersionAsync(key, cancellationToken)).ConfigureAwait(false);
 
-            var answer = await slot.Source.FetchAsync(key, staleValue, cancellationToken).ConfigureAwait(false);
+            // The fetch never outlives the lease: WeChat is called only while the lease covers at least
+            // one upstream attempt (the lock extends it while held), the fetch is cancelled as soon as
+            // the lease may have lapsed, and a holder that lost it does not write.
+            if (lease.IsLost || lease.RemainingValidity < _upstreamAttempt)
+            {
+                return await LeaseLostAsync(slot, baseline, "before_fetch", cancellationToken).ConfigureAwait(false);
+            }
+
+            UpstreamTokenResult answer;
+            using (var guarded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost))
+            {
+                try
+                {
+                    answer = await slot.Source.FetchAsync(key, staleValue, guarded.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && lease.Lost.IsCancellationRequested)
+                {
+                    return await LeaseLostAsync(slot, baseline, "during_fetch", cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            if (lease.IsLost)
+            {
+                return await LeaseLostAsync(slot, baseline, "after_fetch", cancellationToken).ConfigureAwait(false);
+            }
+
             var now = _time.GetUtcNow();
             if (!answer.IsSuccess)
             {
@@ -171,6 +196,18 @@ public sealed partial class TokenEngine
             var token = new StoredToken(answer.Token!, now + answer.ExpiresIn, now, version);
             return await StoreNewTokenAsync(slot, token, trigger, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The lease lapsed (or could not be extended) at <paramref name="stage"/>: nothing is written. The
+    /// token another holder stored meanwhile is adopted when there is one; otherwise the refresh fails.
+    /// </summary>
+    private async Task<SlotState> LeaseLostAsync(TokenSlot slot, StoredToken? baseline, string stage, CancellationToken cancellationToken)
+    {
+        EngineLog.LeaseLost(_logger, slot.Key, stage);
+        _metrics?.LeaseLost(slot.Key, stage);
+        return await AdoptIfSupersededAsync(slot, baseline, cancellationToken).ConfigureAwait(false)
+            ?? throw new TokenUnavailableException($"the refresh lock of {slot.Key} lapsed ({stage.Replace('_', ' ')}); nothing was written, the next refresh retries");
     }
 
     private async Task<SlotState> StoreNewTokenAsync(TokenSlot slot, StoredToken token, RefreshTrigger trigger, CancellationToken cancellationToken)

@@ -72,7 +72,11 @@ public static class TokenServerHostingExtensions
         builder.Services.AddGrpcWireServer();
         builder.Services.Configure<TokenCenter.Protocol.Server.GrpcServerOptions>(configuration.GetSection("Grpc"));
         // Redis (when Redis:Configuration is set) must be registered before the engine's in-memory defaults.
-        if (!builder.Services.AddRedisTokenStore(configuration))
+        if (builder.Services.AddRedisTokenStore(configuration))
+        {
+            ThreadPoolMinimum.Raise();
+        }
+        else
         {
             builder.Services.AddHostedService<SingleReplicaNotice>();
         }

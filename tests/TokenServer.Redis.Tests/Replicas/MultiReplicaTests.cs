@@ -101,7 +101,8 @@ public sealed class MultiReplicaTests(ITestOutputHelper output)
     {
         await using var cluster = await ReplicaCluster.StartAsync(2, grant: "Classic", configure: s =>
         {
-            s["TokenCenter:Refresh:LockLease"] = "00:00:00.300";
+            s["TokenCenter:Refresh:LockLease"] = "00:00:02";
+            s["TokenCenter:Upstream:Timeout"] = "00:00:01";
             s["TokenCenter:Refresh:ForcedMinInterval"] = "00:00:00";
         });
         PausingTokenStore? paused = null;
@@ -114,12 +115,13 @@ public sealed class MultiReplicaTests(ITestOutputHelper output)
         var stale = await cluster.GetTokenAsync(0);
         Assert.NotNull(paused);
 
-        // A fetches a token under the lock, then stalls before storing it, past its 300 ms lease.
+        // A fetches a token under the lock, then stalls inside its write. Its lease is extended while
+        // it stalls, so the lock is lost the way a paused process or a failover loses it: the key vanishes.
         paused.Arm();
         var onA = cluster.ForceRefreshAsync(0, stale.Value);
         var held = await paused.Paused.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var lockKey = $"{cluster.Prefix}:lock:{{{ReplicaCluster.SlotKey}}}";
-        await ReplicaCluster.WaitUntilAsync(async () => await cluster.Redis.CommandAsync("EXISTS", lockKey) == ":0", "A's lease lapsed");
+        Assert.Equal(":1", await cluster.Redis.CommandAsync("DEL", lockKey));
 
         // B takes the lock, refreshes and stores a newer version.
         var onB = await cluster.ForceRefreshAsync(1, stale.Value);
