@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: builds the solution in Release, runs every xunit test project, then
 # the grpc-js interop suite against a started TokenServer, and prints "N passed, N failed".
-# Needs: .NET 10 SDK, Node.js + npm, redis-server (the Redis tests start their own instances).
+# Needs: .NET 10 SDK, Node.js + npm, redis-server; the Redis tests use Docker containers when a
+# Docker engine answers (.ci/redis-image.sh starts one and builds the image), redis-server processes otherwise.
 set -uo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

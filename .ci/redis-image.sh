@@ -34,6 +34,6 @@ WORKDIR /data
 EXPOSE 6379
 CMD ["/usr/bin/redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--save", "", "--appendonly", "no"]
 DOCKERFILE
-  docker build -q -t "$image" "$ctx" >/dev/null
+  docker build -q -t "$image" "$ctx" >/dev/null 2>&1 || docker build -t "$image" "$ctx" >&2
 fi
 echo "$image"

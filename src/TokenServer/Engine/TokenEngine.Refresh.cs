@@ -120,7 +120,8 @@ public sealed partial class TokenEngine
             return early;
         }
 
-        var lease = await _lock.TryAcquireAsync(key, _refresh.LockLease, _refresh.LockWait, cancellationToken).ConfigureAwait(false);
+        // Lock masters that do not answer are a store failure (UNAVAILABLE naming the store), not "held elsewhere".
+        var lease = await StoreCall(() => _lock.TryAcquireAsync(key, _refresh.LockLease, _refresh.LockWait, cancellationToken)).ConfigureAwait(false);
         if (lease is null)
         {
             return await AdoptIfSupersededAsync(slot, baseline, cancellationToken).ConfigureAwait(false)

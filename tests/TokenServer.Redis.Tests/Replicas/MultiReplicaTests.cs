@@ -157,6 +157,46 @@ public sealed class MultiReplicaTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task When_redis_comes_back_a_key_whose_token_expired_meanwhile_is_refreshed_at_once_not_after_the_backoff()
+    {
+        await using var cluster = await ReplicaCluster.StartAsync(2, grant: "Classic");
+        var token = await cluster.GetTokenAsync(0);
+        await ReplicaCluster.WaitUntilAsync(() => cluster.HeldVersions().All(v => v == token.Version), "every replica holds the token");
+
+        // Redis is down past the token's lifetime: every refresh fails and backs off (up to 5 min).
+        cluster.Redis.Kill();
+        cluster.Clock.Advance(TimeSpan.FromHours(2) + TimeSpan.FromMinutes(10));
+        var failure = await Assert.ThrowsAsync<RpcException>(() => cluster.GetTokenAsync(1));
+        output.WriteLine($"while Redis is down and the token expired: {failure.StatusCode}: {failure.Status.Detail}");
+        Assert.Equal(StatusCode.Unavailable, failure.StatusCode);
+        Assert.Contains("token store", failure.Status.Detail, StringComparison.Ordinal);
+        var issued = cluster.IssuedTokens;
+
+        // Back (empty). The clock does not move: only "refresh at once" can produce a token now.
+        await cluster.Redis.RestartAsync();
+        await ReplicaCluster.WaitUntilAsync(
+            async () =>
+            {
+                try
+                {
+                    return (await cluster.GetTokenAsync(1)).Value != token.Value && (await cluster.GetTokenAsync(0)).Value != token.Value;
+                }
+                catch (RpcException)
+                {
+                    return false;
+                }
+            },
+            "both replicas serve a new token without waiting out the backoff",
+            TimeSpan.FromSeconds(20));
+
+        var fresh = await cluster.GetTokenAsync(0);
+        Assert.Equal(fresh.Value, (await cluster.GetTokenAsync(1)).Value);
+        Assert.Equal(fresh.Value, await cluster.StoredValueAsync());
+        Assert.Equal(issued + 1, cluster.IssuedTokens); // both replicas reconciled; the lock let one call WeChat
+        Assert.Equal(0, await cluster.BusinessCallAsync(fresh.Value));
+    }
+
+    [Fact]
     public async Task While_redis_is_down_replicas_serve_memory_and_are_not_ready_then_recover_without_losing_or_refetching_the_token()
     {
         await using var cluster = await ReplicaCluster.StartAsync(3);

@@ -33,6 +33,7 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
 
         Assert.Equal(topology.Replica.IpAddress, await topology.PrimaryAddressAsync());
         failover.AssertHealthy(before);
+        Assert.True(failover.NotReady > TimeSpan.Zero, "readiness reported the outage of writes before the promotion");
     }
 }
 
