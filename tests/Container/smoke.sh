@@ -10,7 +10,7 @@ pass=0; fail=0
 ok() { echo "  ok - $1"; pass=$((pass + 1)); }
 ko() { echo "  not ok - $1"; fail=$((fail + 1)); }
 finish() { echo "container: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+. "$root/tests/listener-addresses.sh"
 
 # Same command as the Dockerfile's build stage (-o differs).
 if (cd "$root" && dotnet publish src/TokenServer/TokenServer.csproj -c Release -o "$out" --nologo -p:UseAppHost=false >"$log" 2>&1); then
@@ -19,13 +19,12 @@ else
   ko "dotnet publish (Dockerfile command)"; tail -20 "$log"; finish
 fi
 
-grpc=$(free_port); web=$(free_port)
 key="smoke-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 hash=$(printf %s "$key" | sha256sum | cut -d' ' -f1)
 secrets=$(mktemp -d)
 printf %s "smoke-app-secret-$RANDOM$RANDOM" > "$secrets/TokenCenter__Apps__0__Secret"
 (cd "$out" && ASPNETCORE_ENVIRONMENT=Production \
-  Listeners__Grpc="http://127.0.0.1:$grpc" Listeners__Web="http://127.0.0.1:$web" \
+  Listeners__Grpc="http://127.0.0.1:0" Listeners__Web="http://127.0.0.1:0" \
   Simulator__Enabled=true Secrets__Directory="$secrets" \
   TokenCenter__Apps__0__AppId=wx0000000000000001 \
   Auth__Keys__0__Name=smoke Auth__Keys__0__Sha256="$hash" Auth__Keys__0__Apps__0='*' \
@@ -33,6 +32,8 @@ printf %s "smoke-app-secret-$RANDOM$RANDOM" > "$secrets/TokenCenter__Apps__0__Se
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$out" "$secrets" "$log"' EXIT
 
+# Port 0: the server binds its ports at start; its banner says which (nothing picks a port and binds it later).
+if wait_for_listeners "$log" $server 60; then grpc=$grpc_port; web=$web_port; else ko "startup banner names the listeners"; tail -30 "$log"; finish; fi
 ready=
 for _ in $(seq 1 100); do
   if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$web/readyz")" = 200 ]; then ready=1; break; fi

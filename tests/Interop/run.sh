@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
 # Starts the Release TokenServer in Development (embedded simulator, demo app, plus an app whose
-# secret the simulator rejects) on free loopback ports, runs the grpc-js interop suite against it,
+# secret the simulator rejects) on loopback port 0 (the ports it bound are read from its startup
+# banner: nothing picks a port and binds it later), runs the grpc-js interop suite against it,
 # and prints "interop: N passed, N failed". Needs `npm ci` in tests/Interop and a Release build.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-grpc_port=$(free_port); web_port=$(free_port)
 log=$(mktemp)
 
 ASPNETCORE_ENVIRONMENT=Development \
-Listeners__Grpc="http://127.0.0.1:$grpc_port" Listeners__Web="http://127.0.0.1:$web_port" \
+Listeners__Grpc="http://127.0.0.1:0" Listeners__Web="http://127.0.0.1:0" \
 TokenCenter__Apps__1__AppId=wx00000000000000b1 \
 TokenCenter__Apps__1__Secret=this-is-not-the-right-secret \
 TokenCenter__Apps__1__SimulatorSecret=the-secret-wechat-knows \
@@ -19,12 +18,16 @@ TokenCenter__Apps__1__Grant=Classic \
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"' EXIT
 
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$web_port/healthz" >/dev/null 2>&1 && break
-  kill -0 $server 2>/dev/null || break
-  sleep 0.2
-done
-if ! curl -sf "http://127.0.0.1:$web_port/healthz" >/dev/null 2>&1; then
+. "$here/../listener-addresses.sh"
+grpc_port=; web_port=
+if wait_for_listeners "$log" $server 60; then
+  for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$web_port/healthz" >/dev/null 2>&1 && break
+    kill -0 $server 2>/dev/null || break
+    sleep 0.2
+  done
+fi
+if [ -z "$web_port" ] || ! curl -sf "http://127.0.0.1:$web_port/healthz" >/dev/null 2>&1; then
   echo "interop: TokenServer did not start:"; cat "$log"
   echo "interop: 0 passed, 1 failed"; exit 1
 fi

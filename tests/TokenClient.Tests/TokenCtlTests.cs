@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TokenCenter.Ctl;
+using TokenCenter.Testing;
 using TokenClient.Tests.Infrastructure;
 
 namespace TokenClient.Tests;
@@ -35,7 +36,8 @@ public sealed class TokenCtlTests
         var noArgument = await RunAsync(center, "get");
         var unknownCommand = await RunAsync(center, "frobnicate");
         var badAddress = await RunAsync(center, "get", AppId, "--address", "ftp://x");
-        var unreachable = await RunAsync(center, "get", AppId, "--address", $"http://127.0.0.1:{CenterServer.FreePort()}");
+        using var closed = new ClosedPort();
+        var unreachable = await RunAsync(center, "get", AppId, "--address", closed.Address.ToString().TrimEnd('/'));
 
         Assert.Equal(ExitCodes.NotFound, notFound.Code);
         Assert.Contains("not configured", notFound.Err, StringComparison.Ordinal);

@@ -23,8 +23,7 @@ public sealed class TlsTests : IDisposable
         await File.WriteAllTextAsync(caPath, ca.ExportCertificatePem());
 
         var settings = TestKeys.Standard();
-        var port = FreePort.Next();
-        settings["Listeners:Grpc"] = $"https://127.0.0.1:{port}";
+        settings["Listeners:Grpc"] = "https://127.0.0.1:0";
         settings["Listeners:CertificatePath"] = pfx;
         settings["Listeners:CertificatePassword"] = "pfx-password";
         settings["Listeners:RequireClientCertificate"] = "true";

@@ -71,6 +71,44 @@ internal sealed class ChildProcess : IAsyncDisposable
     public static ChildProcess StartDotnet(string dll, IEnumerable<string> arguments, IDictionary<string, string?> environment, string logPath) =>
         Start("dotnet", [dll, .. arguments], environment, logPath);
 
+    /// <summary>
+    /// Waits until the log holds a line matching <paramref name="pattern"/> (e.g. the address a server
+    /// bound with port 0 prints once it listens) and returns the match.
+    /// </summary>
+    public async Task<System.Text.RegularExpressions.Match> WaitForLogAsync(System.Text.RegularExpressions.Regex pattern, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            string text;
+            try
+            {
+                using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                using var reader = new StreamReader(stream);
+                text = await reader.ReadToEndAsync(cancellationToken);
+            }
+            catch (IOException)
+            {
+                text = string.Empty;
+            }
+
+            if (pattern.Match(text) is { Success: true } match)
+            {
+                return match;
+            }
+
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"process exited with code {_process.ExitCode} before logging /{pattern}/; log: {Tail()}");
+            }
+
+            await Task.Delay(20, cancellationToken);
+        }
+
+        throw new TimeoutException($"no log line /{pattern}/ within {timeout}; log: {Tail()}");
+    }
+
     /// <summary>Polls <paramref name="url"/> until it answers 200; returns the elapsed time since start.</summary>
     public async Task<TimeSpan> WaitForHttpOkAsync(string url, TimeSpan timeout, CancellationToken cancellationToken, bool h2c = false)
     {

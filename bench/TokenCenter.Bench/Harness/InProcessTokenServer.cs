@@ -36,14 +36,13 @@ internal sealed class InProcessTokenServer : IAsyncDisposable
 
     public static async Task<InProcessTokenServer> StartAsync(BenchContext context, IEnumerable<KeyValuePair<string, string?>> configuration, TimeProvider? time, CancellationToken cancellationToken, Action<IServiceCollection>? services = null)
     {
-        var grpc = new Uri($"http://127.0.0.1:{Ports.Free()}/");
-        var web = new Uri($"http://127.0.0.1:{Ports.Free()}/");
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = context.EmptyContentRoot });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(
         [
-            new("Listeners:Grpc", grpc.GetLeftPart(UriPartial.Authority)),
-            new("Listeners:Web", web.GetLeftPart(UriPartial.Authority)),
+            // Port 0: bound at start and read back (ListenerAddresses), never picked first and bound later.
+            new("Listeners:Grpc", "http://127.0.0.1:0"),
+            new("Listeners:Web", "http://127.0.0.1:0"),
             new("Simulator:Enabled", "false"),
             .. BenchLimits.Settings,
             .. configuration,
@@ -76,7 +75,8 @@ internal sealed class InProcessTokenServer : IAsyncDisposable
             throw;
         }
 
-        return new InProcessTokenServer(app, grpc, web);
+        var bound = app.Services.GetRequiredService<TokenCenter.Server.Hosting.ListenerAddresses>();
+        return new InProcessTokenServer(app, bound.Grpc, bound.Web);
     }
 
     /// <summary>Waits until GetToken answers for <paramref name="appId"/> (the first token is fetched).</summary>

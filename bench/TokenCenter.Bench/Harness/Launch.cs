@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace TokenCenter.Bench.Harness;
 
 /// <summary>Starts the Release processes the network scenarios measure.</summary>
@@ -10,23 +12,21 @@ internal static class Launch
 
     /// <summary>
     /// The Release TokenServer as tests/Interop/run.sh starts it: Development (embedded simulator, the
-    /// demo app of appsettings.Development.json), listeners on free loopback ports, plus
+    /// demo app of appsettings.Development.json), listeners on ports bound at start (0), read from its banner, plus
     /// <paramref name="environment"/>. Not yet ready: wait for /readyz.
     /// </summary>
-    public static Started StartTokenServer(BenchContext context, string name, IDictionary<string, string?>? environment = null)
+    public static async Task<Started> StartTokenServer(BenchContext context, string name, IDictionary<string, string?>? environment = null)
     {
         if (!File.Exists(context.TokenServerDll))
         {
             throw new FileNotFoundException($"{context.TokenServerDll} is missing: build TokenServer in Release first (bench/run.sh does)");
         }
 
-        var grpc = Ports.Free();
-        var web = Ports.Free();
         var env = new Dictionary<string, string?>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["Listeners__Grpc"] = $"http://127.0.0.1:{grpc}",
-            ["Listeners__Web"] = $"http://127.0.0.1:{web}",
+            ["Listeners__Grpc"] = "http://127.0.0.1:0",
+            ["Listeners__Web"] = "http://127.0.0.1:0",
         };
         foreach (var (k, v) in BenchLimits.Settings)
         {
@@ -38,14 +38,23 @@ internal static class Launch
         }
 
         var process = ChildProcess.StartDotnet(context.TokenServerDll, ["--contentRoot", context.TokenServerContentRoot], env, Path.Combine(context.WorkDirectory, name + ".log"));
-        return new Started(process, new Uri($"http://127.0.0.1:{grpc}/"), new Uri($"http://127.0.0.1:{web}/"));
+        try
+        {
+            // Ports 0: the server binds them at start and its banner says which it got.
+            var banner = await process.WaitForLogAsync(TokenServerBanner(), TimeSpan.FromSeconds(60), CancellationToken.None);
+            return new Started(process, new Uri(banner.Groups["grpc"].Value + "/"), new Uri(banner.Groups["web"].Value + "/"));
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>This driver in serve-constant mode: each route answers its file's bytes (the ceiling).</summary>
-    public static Started StartConstant(BenchContext context, string name, IReadOnlyDictionary<string, string> routes)
+    public static async Task<Started> StartConstant(BenchContext context, string name, IReadOnlyDictionary<string, string> routes)
     {
-        var port = Ports.Free();
-        var args = new List<string> { "serve-constant", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--contentRoot", context.EmptyContentRoot };
+        var args = new List<string> { "serve-constant", "--contentRoot", context.EmptyContentRoot };
         foreach (var (path, file) in routes)
         {
             args.Add("--route");
@@ -53,19 +62,36 @@ internal static class Launch
         }
 
         var process = ChildProcess.StartDotnet(context.SelfDll, args, new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Development" }, Path.Combine(context.WorkDirectory, name + ".log"));
-        return new Started(process, new Uri($"http://127.0.0.1:{port}/"), null);
+        return await AnnouncedAsync(process);
     }
 
     /// <summary>This driver in serve-echo mode: the wire layer's Echo service.</summary>
-    public static Started StartEcho(BenchContext context, string name)
+    public static async Task<Started> StartEcho(BenchContext context, string name)
     {
-        var port = Ports.Free();
         var process = ChildProcess.StartDotnet(
             context.SelfDll,
-            ["serve-echo", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--contentRoot", context.EmptyContentRoot],
+            ["serve-echo", "--contentRoot", context.EmptyContentRoot],
             new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Development" },
             Path.Combine(context.WorkDirectory, name + ".log"));
-        return new Started(process, new Uri($"http://127.0.0.1:{port}/"), null);
+        return await AnnouncedAsync(process);
+    }
+
+    /// <summary>The TokenServer startup banner's listener addresses (EventId 100).</summary>
+    private static Regex TokenServerBanner() =>
+        new(@"gRPC \(HTTP/2\) on (?<grpc>https?://[^\s,]+), web .*? on (?<web>https?://[^\s,]+)");
+
+    private static async Task<Started> AnnouncedAsync(ChildProcess process)
+    {
+        try
+        {
+            var line = await process.WaitForLogAsync(new Regex(Regex.Escape(Servers.ServeMode.ListeningLine) + @"(?<url>http://\S+)"), TimeSpan.FromSeconds(60), CancellationToken.None);
+            return new Started(process, new Uri(line.Groups["url"].Value.TrimEnd('/') + "/"), null);
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Waits for a serve-* child (h2c only) to answer GET /ready.</summary>

@@ -28,7 +28,7 @@ internal sealed class EchoThroughputScenario : IScenario
         var requestFile = Path.Combine(context.WorkDirectory, "echo-request.bin");
         await File.WriteAllBytesAsync(requestFile, requestFrame, cancellationToken);
 
-        await using var echo = Launch.StartEcho(context, "echo-server");
+        await using var echo = await Launch.StartEcho(context, "echo-server");
         await Launch.WaitReadyH2cAsync(echo, cancellationToken);
         var url = new Uri(echo.Grpc, EchoServer.Unary.FullName.TrimStart('/'));
         using var raw = RawGrpc.CreateClient();
@@ -36,7 +36,7 @@ internal sealed class EchoThroughputScenario : IScenario
         var answerFile = Path.Combine(context.WorkDirectory, "echo-answer.bin");
         await File.WriteAllBytesAsync(answerFile, answer, cancellationToken);
 
-        await using var ceiling = Launch.StartConstant(context, "echo-ceiling", new Dictionary<string, string> { [EchoServer.Unary.FullName] = answerFile });
+        await using var ceiling = await Launch.StartConstant(context, "echo-ceiling", new Dictionary<string, string> { [EchoServer.Unary.FullName] = answerFile });
         await Launch.WaitReadyH2cAsync(ceiling, cancellationToken);
         var ceilingUrl = new Uri(ceiling.Grpc, EchoServer.Unary.FullName.TrimStart('/'));
         await RawGrpc.PostAsync(raw, ceilingUrl, requestFrame, cancellationToken);

@@ -40,21 +40,21 @@ internal sealed class FootprintScenario : IScenario
 
         for (var r = 0; r < reps; r++)
         {
-            await using (var ceiling = Launch.StartConstant(context, "footprint-ceiling", new Dictionary<string, string> { ["/x"] = answer }))
+            await using (var ceiling = await Launch.StartConstant(context, "footprint-ceiling", new Dictionary<string, string> { ["/x"] = answer }))
             {
                 baseStart.Add((await Launch.WaitReadyH2cAsync(ceiling, cancellationToken)).TotalMilliseconds);
                 await Task.Delay(settle, cancellationToken);
                 baseRss.Add(ceiling.Process.RssBytes() ?? double.NaN);
             }
 
-            await using (var one = Launch.StartTokenServer(context, "footprint-1app"))
+            await using (var one = await Launch.StartTokenServer(context, "footprint-1app"))
             {
                 oneStart.Add((await Launch.WaitReadyzAsync(one, TimeSpan.FromSeconds(60), cancellationToken)).TotalMilliseconds);
                 await Task.Delay(settle, cancellationToken);
                 oneRss.Add(one.Process.RssBytes() ?? double.NaN);
             }
 
-            await using (var thousand = Launch.StartTokenServer(context, "footprint-1000apps", many))
+            await using (var thousand = await Launch.StartTokenServer(context, "footprint-1000apps", many))
             {
                 manyStart.Add((await Launch.WaitReadyzAsync(thousand, TimeSpan.FromSeconds(150), cancellationToken)).TotalMilliseconds);
                 await Task.Delay(settle, cancellationToken);

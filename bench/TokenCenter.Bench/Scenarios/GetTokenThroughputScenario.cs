@@ -26,7 +26,7 @@ internal sealed class GetTokenThroughputScenario : IScenario
             return;
         }
 
-        await using var server = Launch.StartTokenServer(context, "gettoken-server");
+        await using var server = await Launch.StartTokenServer(context, "gettoken-server");
         await Launch.WaitReadyzAsync(server, TimeSpan.FromSeconds(60), cancellationToken);
 
         var request = new GetTokenRequest { Key = BenchApps.Key(BenchApps.DemoAppId) };
@@ -38,7 +38,7 @@ internal sealed class GetTokenThroughputScenario : IScenario
         var answerFile = Path.Combine(context.WorkDirectory, "gettoken-answer.bin");
         await File.WriteAllBytesAsync(answerFile, answer, cancellationToken);
 
-        await using var ceiling = Launch.StartConstant(context, "gettoken-ceiling", new Dictionary<string, string> { [TokenCenterMethods.GetToken.FullName] = answerFile });
+        await using var ceiling = await Launch.StartConstant(context, "gettoken-ceiling", new Dictionary<string, string> { [TokenCenterMethods.GetToken.FullName] = answerFile });
         await Launch.WaitReadyH2cAsync(ceiling, cancellationToken);
         var ceilingUrl = new Uri(ceiling.Grpc, TokenCenterMethods.GetToken.FullName.TrimStart('/'));
         var ceilingAnswer = await RawGrpc.PostAsync(raw, ceilingUrl, RawGrpc.Frame(request), cancellationToken);

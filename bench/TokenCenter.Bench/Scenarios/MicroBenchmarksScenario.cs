@@ -34,7 +34,7 @@ internal sealed class MicroBenchmarksScenario : IScenario
 
         // The client hot path (ClientBenchmarks) reads through a running replica and a redis-server.
         var environment = new Dictionary<string, string?>();
-        await using var server = Launch.StartTokenServer(context, "micro-client-server");
+        await using var server = await Launch.StartTokenServer(context, "micro-client-server");
         await using var redis = Capabilities.RedisUnavailableReason() is null ? await RedisServer.StartAsync(context, cancellationToken) : null;
         await Launch.WaitReadyzAsync(server, TimeSpan.FromSeconds(60), cancellationToken);
         if (redis is not null)

@@ -64,7 +64,7 @@ internal sealed class PlatformScenario : IScenario
         var seedSeconds = seedWatch.Elapsed.TotalSeconds;
         BenchContext.Log($"  seeded {count:#,0} authorizers in {seedSeconds:0.0} s");
 
-        await using var replica = Launch.StartTokenServer(context, "platform-replica", new Dictionary<string, string?>
+        await using var replica = await Launch.StartTokenServer(context, "platform-replica", new Dictionary<string, string?>
         {
             ["Simulator__Enabled"] = "false",
             ["Redis__Configuration"] = redis.Configuration,

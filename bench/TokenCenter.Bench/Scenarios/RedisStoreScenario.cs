@@ -33,8 +33,8 @@ internal sealed class RedisStoreScenario : IScenario
         }
 
         await using var redis = await RedisServer.StartAsync(context, cancellationToken);
-        await using var onRedis = Launch.StartTokenServer(context, "redis-server-replica", new Dictionary<string, string?> { ["Redis__Configuration"] = redis.Configuration });
-        await using var embedded = Launch.StartTokenServer(context, "redis-embedded-replica");
+        await using var onRedis = await Launch.StartTokenServer(context, "redis-server-replica", new Dictionary<string, string?> { ["Redis__Configuration"] = redis.Configuration });
+        await using var embedded = await Launch.StartTokenServer(context, "redis-embedded-replica");
         await Launch.WaitReadyzAsync(onRedis, TimeSpan.FromSeconds(60), cancellationToken);
         await Launch.WaitReadyzAsync(embedded, TimeSpan.FromSeconds(60), cancellationToken);
 

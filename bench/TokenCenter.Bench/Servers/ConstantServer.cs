@@ -6,7 +6,7 @@ namespace TokenCenter.Bench.Servers;
 /// <summary>
 /// The ceiling: a minimal Kestrel HTTP/2 endpoint per route that answers a constant gRPC-framed body
 /// (bytes captured from the real service, so the size is identical) and <c>grpc-status: 0</c>.
-/// Usage: <c>serve-constant --port P --route /svc/Method=file.bin [--route …]</c>.
+/// Usage: <c>serve-constant [--port P] --route /svc/Method=file.bin [--route …]</c>.
 /// </summary>
 internal static class ConstantServer
 {
@@ -29,6 +29,7 @@ internal static class ConstantServer
         }
 
         app.MapGet("/ready", () => "ok");
+        ServeMode.AnnounceAddress(app);
         await app.RunAsync();
         return 0;
     }

@@ -7,7 +7,7 @@ namespace TokenCenter.Bench.Servers;
 
 /// <summary>
 /// The wire layer's Echo test service on h2c (Release, its own process), answering the request's
-/// message: the server half of the wire layer with no service logic. Usage: <c>serve-echo --port P</c>.
+/// message: the server half of the wire layer with no service logic. Usage: <c>serve-echo [--port P]</c>.
 /// </summary>
 internal static class EchoServer
 {
@@ -22,6 +22,7 @@ internal static class EchoServer
         app.MapGrpcService().Unary(Unary, (request, _) => Task.FromResult(new EchoReply { Message = request.Message }));
         app.MapGrpcUnimplemented();
         app.MapGet("/ready", () => "ok");
+        ServeMode.AnnounceAddress(app);
         await app.RunAsync();
         return 0;
     }

@@ -13,9 +13,12 @@ namespace TokenCenter.Bench.Servers;
 /// </summary>
 internal static class ServeMode
 {
+    /// <summary>The line a serve-* child prints once it listens (it binds port 0 unless --port is given).</summary>
+    public const string ListeningLine = "serve-mode listening on ";
+
     public static WebApplicationBuilder CreateBuilder(string[] args, out int port)
     {
-        port = int.Parse(Option(args, "--port") ?? throw new ArgumentException("--port is required"), System.Globalization.CultureInfo.InvariantCulture);
+        port = int.Parse(Option(args, "--port") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
         var contentRoot = Option(args, "--contentRoot") ?? AppContext.BaseDirectory;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = contentRoot });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -27,6 +30,10 @@ internal static class ServeMode
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, listenPort, o => o.Protocols = HttpProtocols.Http2));
         return builder;
     }
+
+    /// <summary>Prints <see cref="ListeningLine"/> with the bound address once <paramref name="app"/> listens.</summary>
+    public static void AnnounceAddress(WebApplication app) =>
+        app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(ListeningLine + app.Urls.First()));
 
     public static string? Option(string[] args, string name)
     {

@@ -4,7 +4,7 @@ namespace TokenCenter.Server.Hosting;
 
 /// <summary>Logs, once the server listens, where it listens and how to call it.</summary>
 internal sealed partial class StartupBanner(
-    IOptions<ListenerOptions> listeners,
+    ListenerAddresses listeners,
     IOptions<StartupBanner.Settings> settings,
     IConfiguration configuration,
     IHostApplicationLifetime lifetime,
@@ -14,14 +14,14 @@ internal sealed partial class StartupBanner(
     {
         lifetime.ApplicationStarted.Register(() =>
         {
-            var l = listeners.Value;
-            LogListening(logger, l.Grpc, l.Web);
+            string grpc = listeners.Grpc.ToString().TrimEnd('/'), web = listeners.Web.ToString().TrimEnd('/');
+            LogListening(logger, grpc, web);
             if (settings.Value.SimulatorEnabled)
             {
                 var appId = configuration["TokenCenter:Apps:0:AppId"] ?? "(none configured)";
-                var grpc = new Uri(l.Grpc);
-                var host = grpc.Host is "0.0.0.0" or "[::]" ? "127.0.0.1" : grpc.Host;
-                LogSimulator(logger, appId, $"{host}:{grpc.Port}", l.Web.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+                var address = listeners.Grpc;
+                var host = address.Host is "0.0.0.0" or "[::]" ? "127.0.0.1" : address.Host;
+                LogSimulator(logger, appId, $"{host}:{address.Port}", web.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
             }
         });
         return Task.CompletedTask;
@@ -29,7 +29,7 @@ internal sealed partial class StartupBanner(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "TokenCenter listening: gRPC (HTTP/2) on {Grpc}, web (HTTP/1.1 + HTTP/2: /healthz, /readyz) on {Web}")]
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "TokenCenter listening: gRPC (HTTP/2) on {Grpc}, web (HTTP/1.1; HTTP/2 too with TLS: /healthz, /readyz) on {Web}")]
     private static partial void LogListening(ILogger logger, string grpc, string web);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Embedded WeChat simulator is the upstream (Development). Try: node tests/Interop/get-token.js {Address} {AppId}   |   curl {Web}/readyz")]

@@ -7,6 +7,7 @@ using TokenCenter.Server.Hosting;
 using TokenCenter.Server.Platform;
 using TokenCenter.Server.Security;
 using TokenCenter.Server.Services;
+using TokenCenter.Server.Upstream;
 using TokenCenter.V1;
 using WeChatSimulator;
 
@@ -31,7 +32,9 @@ public static class TokenServerHostingExtensions
         var configuration = builder.Configuration;
         var listeners = configuration.GetSection("Listeners").Get<ListenerOptions>() ?? new ListenerOptions();
         builder.Services.AddSingleton(Options.Create(listeners));
-        builder.WebHost.ConfigureKestrel(k => KestrelListeners.Configure(k, listeners));
+        var addresses = new ListenerAddresses();
+        builder.Services.AddSingleton(addresses);
+        builder.WebHost.ConfigureKestrel(k => KestrelListeners.Configure(k, listeners, addresses));
 
         var simulatorEnabled = configuration.GetValue("Simulator:Enabled", builder.Environment.IsDevelopment());
         if (simulatorEnabled)
@@ -66,6 +69,12 @@ public static class TokenServerHostingExtensions
                 }
             });
             builder.Services.AddHostedService<SimulatorTicketPush>();
+            if (web.Port == 0)
+            {
+                builder.Services.AddTransient<EmbeddedSimulatorAddressHandler>();
+                builder.Services.AddHttpClient(WeChatTokenClient.HttpClientName).AddHttpMessageHandler<EmbeddedSimulatorAddressHandler>();
+                builder.Services.AddHttpClient(SimulatorEndpoints.PushHttpClientName).AddHttpMessageHandler<EmbeddedSimulatorAddressHandler>();
+            }
         }
 
         builder.Services.Configure<StartupBanner.Settings>(s => s.SimulatorEnabled = simulatorEnabled);

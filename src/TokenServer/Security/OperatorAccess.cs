@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.Extensions.Options;
 using TokenCenter.Server.Hosting;
 
 namespace TokenCenter.Server.Security;
@@ -9,9 +8,8 @@ namespace TokenCenter.Server.Security;
 /// API key (Bearer, or HTTP Basic with the key as password for browsers), to requests that reach the
 /// loopback admin listener (<c>Listeners:Admin</c>), or to everyone when authentication is off.
 /// </summary>
-internal sealed class OperatorAccess(ApiKeyRegistry registry, IOptions<ListenerOptions> listeners)
+internal sealed class OperatorAccess(ApiKeyRegistry registry, ListenerAddresses listeners)
 {
-    private readonly int? _adminPort = listeners.Value.Admin is { Length: > 0 } admin ? new Uri(admin).Port : null;
 
     public async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -37,5 +35,5 @@ internal sealed class OperatorAccess(ApiKeyRegistry registry, IOptions<ListenerO
     }
 
     private bool IsAdminListener(HttpContext http) =>
-        _adminPort is { } port && http.Connection.LocalPort == port && http.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote);
+        listeners.AdminPort is { } port && http.Connection.LocalPort == port && http.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote);
 }

@@ -1,5 +1,7 @@
+using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using TokenCenter.Client;
+using TokenCenter.Testing;
 using WeChatSimulator;
 
 namespace TokenClient.Tests.Infrastructure;
@@ -7,12 +9,20 @@ namespace TokenClient.Tests.Infrastructure;
 /// <summary>A simulator and a TokenServer sharing one <see cref="ManualClock"/>; the building block of every test.</summary>
 public sealed class Center : IAsyncDisposable
 {
+    // Clients created by CreateClient connect through this, so that the server can be stopped and
+    // started again (on a port of its own) while they keep their address.
+    private readonly LoopbackForwarder _grpc;
+
     private Center(ManualClock clock, SimulatorHost sim, CenterServer server)
     {
         Clock = clock;
         Sim = sim;
         Server = server;
+        _grpc = LoopbackForwarder.Start(new IPEndPoint(IPAddress.Loopback, server.GrpcPort));
     }
+
+    /// <summary>The gRPC address clients use: stays the same across <see cref="RestartServerAsync"/>.</summary>
+    public Uri GrpcAddress => new($"http://127.0.0.1:{_grpc.Port}/");
 
     public ManualClock Clock { get; }
 
@@ -48,7 +58,7 @@ public sealed class Center : IAsyncDisposable
         services.AddSingleton<TimeProvider>(Clock);
         services.AddTokenCenterClient(o =>
         {
-            o.Addresses = addresses.Length > 0 ? [.. addresses.Select(a => a.ToString())] : [Server.GrpcAddress.ToString()];
+            o.Addresses = addresses.Length > 0 ? [.. addresses.Select(a => a.ToString())] : [GrpcAddress.ToString()];
             o.ReconnectBaseDelay = TimeSpan.FromMilliseconds(100);
             o.ReconnectMaxDelay = TimeSpan.FromMilliseconds(400);
             configure?.Invoke(o);
@@ -56,15 +66,23 @@ public sealed class Center : IAsyncDisposable
         return new TestClient(services.BuildServiceProvider());
     }
 
-    /// <summary>Stops the server (its streams are aborted).</summary>
-    public ValueTask StopServerAsync() => Server.DisposeAsync();
+    /// <summary>Stops the server (its streams are aborted; new connections to <see cref="GrpcAddress"/> are reset).</summary>
+    public async ValueTask StopServerAsync()
+    {
+        _grpc.Retarget(null);
+        await Server.DisposeAsync();
+    }
 
-    /// <summary>Starts a new server on the same ports, same simulator and clock.</summary>
-    public async Task RestartServerAsync() =>
-        Server = await CenterServer.StartAsync(Sim.BaseAddress, Clock, Server.GrpcPort, Server.WebPort);
+    /// <summary>Starts a new server (new ports, same simulator and clock) behind the same <see cref="GrpcAddress"/>.</summary>
+    public async Task RestartServerAsync()
+    {
+        Server = await CenterServer.StartAsync(Sim.BaseAddress, Clock);
+        _grpc.Retarget(new IPEndPoint(IPAddress.Loopback, Server.GrpcPort));
+    }
 
     public async ValueTask DisposeAsync()
     {
+        await _grpc.DisposeAsync();
         await Server.DisposeAsync();
         await Sim.DisposeAsync();
     }

@@ -1,16 +1,15 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using TokenCenter.Server.Hosting;
 
 namespace TokenClient.Tests.Infrastructure;
 
 /// <summary>
-/// The real TokenServer (AddTokenServer / MapTokenServer) on fixed loopback ports, with in-memory
+/// The real TokenServer (AddTokenServer / MapTokenServer) on loopback ports bound at start (port 0, read back), with in-memory
 /// configuration, a shared clock, and a middleware counting requests by path (gRPC methods included).
 /// </summary>
 public sealed class CenterServer : IAsyncDisposable
@@ -48,22 +47,14 @@ public sealed class CenterServer : IAsyncDisposable
 
     public int CallsTo(string method) => Calls.GetValueOrDefault("/tokencenter.v1.TokenCenter/" + method);
 
-    public static int FreePort()
+    /// <summary>Starts a server whose upstream is <paramref name="upstream"/> (a simulator), on ports bound at start.</summary>
+    public static async Task<CenterServer> StartAsync(Uri upstream, TimeProvider clock, IDictionary<string, string?>? settings = null)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>Starts a server whose upstream is <paramref name="upstream"/> (a simulator), on <paramref name="grpcPort"/>/<paramref name="webPort"/> (free ports by default).</summary>
-    public static async Task<CenterServer> StartAsync(Uri upstream, TimeProvider clock, int? grpcPort = null, int? webPort = null, IDictionary<string, string?>? settings = null)
-    {
-        var grpc = grpcPort ?? FreePort();
-        var web = webPort ?? FreePort();
+        // Port 0: the operating system picks a free port at bind time; the bound one is read back after start.
         var config = new Dictionary<string, string?>
         {
-            ["Listeners:Grpc"] = $"http://127.0.0.1:{grpc}",
-            ["Listeners:Web"] = $"http://127.0.0.1:{web}",
+            ["Listeners:Grpc"] = "http://127.0.0.1:0",
+            ["Listeners:Web"] = "http://127.0.0.1:0",
             ["Simulator:Enabled"] = "false",
             ["TokenCenter:Upstream:BaseUrl"] = upstream.ToString(),
             ["TokenCenter:Upstream:MaxRetries"] = "0",
@@ -101,7 +92,8 @@ public sealed class CenterServer : IAsyncDisposable
         });
         app.MapTokenServer();
         await app.StartAsync();
-        return new CenterServer(app, grpc, web, calls, authorizations);
+        var bound = app.Services.GetRequiredService<ListenerAddresses>();
+        return new CenterServer(app, bound.Grpc.Port, bound.Web.Port, calls, authorizations);
     }
 
     public async ValueTask DisposeAsync()

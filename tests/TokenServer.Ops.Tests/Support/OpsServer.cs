@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TokenCenter.Protocol;
 using TokenCenter.Protocol.Client;
+using TokenCenter.Server.Hosting;
 using TokenCenter.V1;
 using WeChatSimulator;
 
@@ -48,18 +49,16 @@ public sealed class OpsServer : IAsyncDisposable
 
     public static async Task<OpsServer> StartAsync(IDictionary<string, string?> settings, string environment = "Production", bool admin = false, bool waitReady = true)
     {
-        var grpcPort = FreePort.Next();
-        var webPort = FreePort.Next();
-        var adminPort = admin ? FreePort.Next() : 0;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment, ContentRootPath = AppContext.BaseDirectory });
         var config = new Dictionary<string, string?>(settings);
         config.TryAdd("Simulator:Enabled", "true");
         config.TryAdd("Secrets:Directory", Path.Combine(Path.GetTempPath(), "tokencenter-ops-tests-no-secrets"));
-        config.TryAdd("Listeners:Grpc", $"http://127.0.0.1:{grpcPort}");
-        config.TryAdd("Listeners:Web", $"http://127.0.0.1:{webPort}");
+        // Port 0: bound at start, read back below (never a port picked first and bound later).
+        config.TryAdd("Listeners:Grpc", "http://127.0.0.1:0");
+        config.TryAdd("Listeners:Web", "http://127.0.0.1:0");
         if (admin)
         {
-            config["Listeners:Admin"] = $"http://127.0.0.1:{adminPort}";
+            config["Listeners:Admin"] = "http://127.0.0.1:0";
         }
 
         builder.Configuration.AddInMemoryCollection(config);
@@ -80,7 +79,8 @@ public sealed class OpsServer : IAsyncDisposable
             throw;
         }
 
-        var server = new OpsServer(app, logs, new Uri(config["Listeners:Grpc"]! + "/"), new Uri(config["Listeners:Web"]! + "/"), admin ? new Uri(config["Listeners:Admin"]! + "/") : null);
+        var bound = app.Services.GetRequiredService<ListenerAddresses>();
+        var server = new OpsServer(app, logs, bound.Grpc, bound.Web, bound.Admin);
         if (waitReady)
         {
             await server.WaitForTokenAsync(TestKeys.App);

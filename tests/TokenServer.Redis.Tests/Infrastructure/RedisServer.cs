@@ -3,22 +3,29 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using TokenCenter.Testing;
 
 namespace TokenServer.Redis.Tests.Infrastructure;
 
 /// <summary>
-/// A real redis-server started as a child process on a free loopback port (no persistence). It can
-/// be killed and restarted on the same port for fault tests, and is stopped by its pid on dispose.
-/// Tests never skip: a missing redis-server fails them with a message saying how to install it.
+/// A real redis-server started as a child process (no persistence), listening on a Unix socket of its
+/// own only (<c>--port 0</c>), behind a <see cref="LoopbackForwarder"/> whose loopback port is bound once
+/// and held: clients keep one address while the server is killed and started again for fault tests, and
+/// no port is ever picked and bound later. Stopped by its pid on dispose. Tests never skip: a missing
+/// redis-server fails them with a message saying how to install it.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
     private const string ServerPath = "redis-server";
+    private readonly LoopbackForwarder _forwarder = LoopbackForwarder.Start();
     private Process? _process;
+    private string? _socketPath;
 
-    private RedisServer(int port) => Port = port;
+    private RedisServer()
+    {
+    }
 
-    public int Port { get; }
+    public int Port => _forwarder.Port;
 
     public string Endpoint => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
 
@@ -30,8 +37,17 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Starts a redis-server on a free port and waits until it answers PING.</summary>
     public static async Task<RedisServer> StartAsync()
     {
-        var server = new RedisServer(FreePort());
-        await server.StartProcessAsync().ConfigureAwait(false);
+        var server = new RedisServer();
+        try
+        {
+            await server.StartProcessAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         return server;
     }
 
@@ -42,6 +58,7 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Kills the server at once (SIGKILL), as a crash would.</summary>
     public void Kill()
     {
+        _forwarder.Retarget(null);
         if (_process is { } process)
         {
             if (!process.HasExited)
@@ -53,9 +70,15 @@ public sealed class RedisServer : IAsyncDisposable
             process.Dispose();
             _process = null;
         }
+
+        if (_socketPath is { } path)
+        {
+            File.Delete(path);
+            _socketPath = null;
+        }
     }
 
-    /// <summary>Starts the server again on the same port (empty: nothing was persisted).</summary>
+    /// <summary>Starts the server again behind the same address (empty: nothing was persisted).</summary>
     public async Task RestartAsync()
     {
         Kill();
@@ -63,11 +86,14 @@ public sealed class RedisServer : IAsyncDisposable
     }
 
     /// <summary>Sends one command over a raw connection and returns the first line of the reply.</summary>
-    public async Task<string> CommandAsync(params string[] arguments)
+    public Task<string> CommandAsync(params string[] arguments) =>
+        CommandAsync(new IPEndPoint(IPAddress.Loopback, Port), arguments);
+
+    private static async Task<string> CommandAsync(EndPoint endpoint, string[] arguments)
     {
-        using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, Port).ConfigureAwait(false);
-        var stream = client.GetStream();
+        using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, endpoint is UnixDomainSocketEndPoint ? ProtocolType.Unspecified : ProtocolType.Tcp);
+        await socket.ConnectAsync(endpoint).ConfigureAwait(false);
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
         var request = new StringBuilder().Append('*').Append(arguments.Length).Append("\r\n");
         foreach (var argument in arguments)
         {
@@ -85,10 +111,10 @@ public sealed class RedisServer : IAsyncDisposable
         return line;
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         Kill();
-        return ValueTask.CompletedTask;
+        await _forwarder.DisposeAsync().ConfigureAwait(false);
     }
 
     private async Task StartProcessAsync()
@@ -99,7 +125,9 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in new[] { "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" })
+        // A fresh socket path per start: nothing to bind on TCP (port 0 turns TCP off), so nothing to race for.
+        var socketPath = Path.Combine(Path.GetTempPath(), $"tc-redis-{Guid.NewGuid():N}.sock");
+        foreach (var argument in new[] { "--port", "0", "--unixsocket", socketPath, "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--daemonize", "no" })
         {
             info.ArgumentList.Add(argument);
         }
@@ -120,14 +148,16 @@ public sealed class RedisServer : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
+        _socketPath = socketPath;
 
         var deadline = Stopwatch.StartNew();
         while (true)
         {
             try
             {
-                if (await CommandAsync("PING").ConfigureAwait(false) == "+PONG")
+                if (File.Exists(socketPath) && await CommandAsync(new UnixDomainSocketEndPoint(socketPath), ["PING"]).ConfigureAwait(false) == "+PONG")
                 {
+                    _forwarder.Retarget(new UnixDomainSocketEndPoint(socketPath));
                     return;
                 }
             }
@@ -137,17 +167,10 @@ public sealed class RedisServer : IAsyncDisposable
 
             if (process.HasExited || deadline.Elapsed >= TimeSpan.FromSeconds(10))
             {
-                throw new InvalidOperationException($"redis-server on port {Port} did not answer PING (exited: {process.HasExited}).");
+                throw new InvalidOperationException($"redis-server on {socketPath} did not answer PING (exited: {process.HasExited}).");
             }
 
             await Task.Delay(10).ConfigureAwait(false);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

