@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Diagnostics;
 using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
@@ -156,6 +157,33 @@ public sealed class MultiReplicaTests(ITestOutputHelper output)
         Assert.Equal(token.Version, loaded.Version);
         Assert.Equal(calls, cluster.TokenCalls);
         Assert.Equal(0, await cluster.BusinessCallAsync(loaded.Value));
+    }
+
+    [Fact]
+    public async Task When_the_only_redis_turns_into_an_empty_read_only_replica_the_replica_serves_memory_is_not_ready_and_does_not_spin()
+    {
+        await using var cluster = await ReplicaCluster.StartAsync(1);
+        var token = await cluster.GetTokenAsync(0);
+        await using var primary = await RedisServer.StartAsync();
+
+        // The node becomes a replica of an empty primary: its data is replaced by nothing, reads
+        // work, every write fails. The held token cannot be written back.
+        Assert.Equal("+OK", await cluster.Redis.CommandAsync("REPLICAOF", "127.0.0.1", primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        await ReplicaCluster.WaitUntilAsync(async () => await cluster.StoredValueAsync() is null, "the replica synced the empty data set");
+        await ReplicaCluster.WaitUntilAsync(async () => (await cluster.ReadyzAsync(0)).Status == 503, "the replica reports the write outage");
+        var (_, body) = await cluster.ReadyzAsync(0);
+        output.WriteLine(body);
+        Assert.Contains("write probe", body, StringComparison.Ordinal);
+
+        Assert.Equal("+OK", await cluster.Redis.CommandAsync("CONFIG", "RESETSTAT"));
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(cluster.Redis.Configuration + ",allowAdmin=true");
+        var stats = await admin.GetServer(admin.GetEndPoints()[0]).InfoRawAsync("commandstats");
+        var reads = Regex.Match(stats ?? string.Empty, @"cmdstat_hgetall:calls=(\d+)") is { Success: true } m ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        output.WriteLine($"HGETALL calls in 3 s while writes fail: {reads}");
+
+        Assert.InRange(reads, 1, 30); // reconcile passes at most about once a second, not thousands
+        Assert.Equal(token.Value, (await cluster.GetTokenAsync(0)).Value);
     }
 
     [Fact]
