@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's test command: builds the solution in Release, runs every xunit test project, then
 # the grpc-js interop suite against a started TokenServer, and prints "N passed, N failed".
-# Needs: .NET 10 SDK, Node.js + npm, redis-server; the Redis tests use Docker containers when a
-# Docker engine answers (.ci/redis-image.sh starts one and builds the image), redis-server processes otherwise.
+# Needs: .NET 10 SDK, Node.js + npm, redis-server, chromium (status page), prometheus + promtool
+# (metrics scrape, alert rules); the Redis tests use Docker containers when a Docker engine answers
+# (.ci/redis-image.sh starts one and builds the image), redis-server processes otherwise.
 set -uo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -30,20 +31,22 @@ done
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=$((failed + 1)); fi
 echo "dotnet test: $passed passed, $failed failed"
 
-interop=$(bash tests/Interop/run.sh); irc=$?
-echo "$interop"
-ip=$(sed -n 's/^interop: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$interop" | tail -1)
-if_=$(sed -n 's/^interop: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$interop" | tail -1)
-passed=$((passed + ${ip:-0})); failed=$((failed + ${if_:-0}))
-if [ "$irc" -ne 0 ] && [ "${if_:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
+# A suite run by a script that ends with "<name>: N passed, N failed"; a non-zero exit with no failure counted counts one.
+suite() {
+  local name=$1 out rc p f; shift
+  out=$("$@"); rc=$?
+  echo "$out"
+  p=$(sed -n "s/^$name: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p" <<<"$out" | tail -1)
+  f=$(sed -n "s/^$name: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p" <<<"$out" | tail -1)
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+  if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
+}
 
-# The Dockerfile's publish command, then a smoke test of the published output (no Docker engine here).
-container=$(bash tests/Container/smoke.sh); crc=$?
-echo "$container"
-cp_=$(sed -n 's/^container: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$container" | tail -1)
-cf=$(sed -n 's/^container: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$container" | tail -1)
-passed=$((passed + ${cp_:-0})); failed=$((failed + ${cf:-0}))
-if [ "$crc" -ne 0 ] && [ "${cf:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
+suite interop bash tests/Interop/run.sh
+# The Dockerfile's publish command, then a smoke test of the published output.
+suite container bash tests/Container/smoke.sh
+# Alert rules (promtool check + unit tests) and the dashboard's metric names.
+suite alerts bash deploy/prometheus/check.sh
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

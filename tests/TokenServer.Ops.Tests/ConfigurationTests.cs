@@ -28,6 +28,17 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public async Task Outside_Development_a_server_without_any_app_or_component_fails_the_start_naming_what_is_missing()
+    {
+        var settings = new Dictionary<string, string?> { ["Auth:Enabled"] = "false" };
+
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => OpsServer.StartAsync(settings, waitReady: false));
+
+        Assert.Contains("TokenCenter:Apps", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("TokenCenter:Components", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Otlp_export_starts_when_an_endpoint_is_configured()
     {
         var settings = TestKeys.Standard();

@@ -7,7 +7,7 @@ namespace TokenCenter.Server.Ops.Tests;
 public sealed class HttpFaceLimitsTests
 {
     [Fact]
-    public async Task Compat_endpoints_and_the_callback_over_the_callers_rate_get_HTTP_429_with_Retry_After_while_health_and_metrics_stay_open()
+    public async Task Compat_endpoints_over_the_callers_rate_answer_WeChat_system_busy_and_the_callback_HTTP_429_with_Retry_After_while_health_and_metrics_stay_open()
     {
         var settings = TestKeys.Standard();
         settings["Limits:RpcPermitLimit"] = "4";
@@ -22,12 +22,10 @@ public sealed class HttpFaceLimitsTests
         }
 
         using var refused = await server.Web.GetAsync(new Uri(classic, UriKind.Relative));
-        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
-        Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero, $"Retry-After: {refused.Headers.RetryAfter}");
-        Assert.Contains("rate limit", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await AssertWeChatBusyAsync(refused);
 
         using var stable = await server.Web.PostAsync(new Uri("cgi-bin/stable_token", UriKind.Relative), new StringContent("{}"));
-        Assert.Equal(HttpStatusCode.TooManyRequests, stable.StatusCode);
+        await AssertWeChatBusyAsync(stable);
         using var callback = await server.Web.PostAsync(new Uri("wechat/callback/wx00000000000000c1", UriKind.Relative), new StringContent("<xml/>"));
         Assert.Equal(HttpStatusCode.TooManyRequests, callback.StatusCode);
         Assert.NotNull(callback.Headers.RetryAfter);
@@ -58,5 +56,17 @@ public sealed class HttpFaceLimitsTests
             using var ok = await server.Web.GetAsync(new Uri($"cgi-bin/token?grant_type=client_credential&appid={TestKeys.App}&secret={TestKeys.AppSecret}", UriKind.Relative));
             Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         }
+    }
+
+    /// <summary>WeChat's shape for "retry later": HTTP 200, JSON errcode -1, the delay in the errmsg and in Retry-After.</summary>
+    private static async Task AssertWeChatBusyAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var delay = response.Headers.RetryAfter?.Delta;
+        Assert.True(delay > TimeSpan.Zero, $"Retry-After: {response.Headers.RetryAfter}");
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(-1, json.RootElement.GetProperty("errcode").GetInt32());
+        Assert.Matches($@"^system error: .*rate limit.* retry after {delay!.Value.TotalSeconds:0} s rid: [0-9a-f]{{8}}-[0-9a-f]{{8}}-[0-9a-f]{{8}}$", json.RootElement.GetProperty("errmsg").GetString()!);
     }
 }

@@ -119,8 +119,8 @@ public sealed class OptionsValidationTests
         using var harness = new HarnessScope(_ => { });
         var options = harness.Value;
         Assert.Equal(TimeSpan.FromMinutes(10), options.Refresh.Ahead);
-        Assert.Equal(TimeSpan.FromSeconds(30), options.Refresh.ForcedMinInterval);
-        Assert.Equal(100, options.Refresh.ForcedDailyBudget);
+        Assert.Equal(TimeSpan.FromSeconds(35), options.Refresh.ForcedMinInterval);
+        Assert.Equal(15, options.Refresh.ForcedDailyBudget);
         Assert.Equal(new Uri("https://api.weixin.qq.com"), options.Upstream.BaseUrl);
     }
 

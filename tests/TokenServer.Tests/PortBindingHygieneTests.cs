@@ -16,6 +16,7 @@ public sealed partial class PortBindingHygieneTests
     [
         "tests/Shared/LoopbackForwarder.cs",
         "tests/Shared/ClosedPort.cs",
+        "tests/Shared/ChildProcessPort.cs",
         "bench/TokenCenter.Bench/Harness/Ports.cs",
         "tests/TokenServer.Tests/PortBindingHygieneTests.cs",
     ];

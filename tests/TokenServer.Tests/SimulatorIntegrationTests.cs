@@ -1,4 +1,7 @@
 using TokenCenter.Server.Engine;
+using TokenCenter.Server.Options;
+using TokenCenter.Server.Upstream;
+using Microsoft.Extensions.DependencyInjection;
 using TokenServer.Tests.Support;
 using WeChatSimulator;
 
@@ -111,6 +114,69 @@ public sealed class SimulatorIntegrationTests
     }
 
     [Fact]
+    public async Task With_the_default_limits_WeChat_never_refuses_a_force_even_when_its_clock_is_not_the_servers()
+    {
+        // Beijing midnight plus 30 s; WeChat's day (UTC+8) and the server's UTC day differ by 8 hours.
+        var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 16, 0, 30, TimeSpan.Zero));
+        var wechatClock = new DriftingClock(clock);
+        var options = new SimulatorOptions();
+        options.Apps.Add(new SimulatedApp(EngineHarness.AppA, EngineHarness.SecretA));
+        await using var sim = await SimulatorHost.StartAsync(options, wechatClock);
+        await using var h = EngineHarness.Create("Stable", simulator: sim, clock: clock);
+        var random = new Random(11);
+        var token = await h.Engine.GetAsync(KeyA, CancellationToken.None);
+        var forced = 0;
+        var end = clock.GetUtcNow() + TimeSpan.FromHours(30);
+        while (clock.GetUtcNow() < end)
+        {
+            // WeChat sees each call 0 to 4 s later than the server's clock says (latency, skew).
+            wechatClock.Offset = TimeSpan.FromSeconds(random.NextDouble() * 4);
+            try
+            {
+                token = await h.Engine.ForceRefreshAsync(KeyA, token.Value, CancellationToken.None);
+                forced++;
+                clock.Advance(TimeSpan.FromSeconds(1));
+            }
+            catch (RefreshQuotaExceededException q)
+            {
+                clock.Advance(q.RetryAfter);
+            }
+            catch (UpstreamUnavailableException)
+            {
+                clock.Advance(TimeSpan.FromSeconds(1)); // WeChat refused (45009): counted below
+            }
+
+            token = await h.Engine.GetAsync(KeyA, CancellationToken.None);
+        }
+
+        var defaults = new RefreshOptions();
+        Assert.Equal(sim.Sim.IssuedTokens(EngineHarness.AppA, WeChatSim.StableTokenForceEndpoint), sim.Sim.Calls(EngineHarness.AppA, WeChatSim.StableTokenForceEndpoint));
+        Assert.Equal(2 * defaults.ForcedDailyBudget, forced); // two WeChat days, the whole budget of each
+        Assert.InRange(defaults.ForcedDailyBudget, 1, 19);
+        Assert.True(defaults.ForcedMinInterval > TimeSpan.FromSeconds(30), $"default interval {defaults.ForcedMinInterval}");
+        Assert.Equal(0, sim.Sim.ValidateAccessToken(token.Value, out var code) is null ? -1 : code);
+    }
+
+    [Fact]
+    public async Task A_forced_stable_token_call_is_sent_once_while_normal_mode_calls_are_retried()
+    {
+        var (sim, h) = await StartAsync("Stable", s => s["TokenCenter:Upstream:MaxRetries"] = "3");
+        await using var simHost = sim;
+        await using var harness = h;
+        sim.Sim.Faults.BusyShare = 1;
+        var client = h.Services.GetRequiredService<IWeChatTokenClient>();
+        var app = new AppCredentials(EngineHarness.AppA, EngineHarness.SecretA, AccessTokenGrant.Stable);
+
+        var forced = await client.GetAccessTokenAsync(app, forceRefresh: true, CancellationToken.None);
+        var normal = await client.GetAccessTokenAsync(app, forceRefresh: false, CancellationToken.None);
+
+        Assert.Equal(-1, forced.ErrCode);
+        Assert.Equal(-1, normal.ErrCode);
+        Assert.Equal(1, sim.Sim.Calls(EngineHarness.AppA, WeChatSim.StableTokenForceEndpoint));
+        Assert.Equal(1 + 4, sim.Sim.Calls(EngineHarness.AppA, WeChatSim.StableTokenEndpoint));
+    }
+
+    [Fact]
     public async Task System_busy_answers_are_retried_until_a_token_is_issued()
     {
         var (sim, h) = await StartAsync("Classic", s => s["TokenCenter:Upstream:MaxRetries"] = "10");
@@ -175,5 +241,28 @@ public sealed class SimulatorIntegrationTests
 
         Assert.Equal("held-by-others", (await h.Engine.GetAsync(KeyA, CancellationToken.None)).Value);
         Assert.Equal(0, sim.Sim.TotalIssuedTokens(EngineHarness.AppA));
+    }
+
+    /// <summary>The server's clock seen by WeChat, <see cref="Offset"/> later (changeable between calls).</summary>
+    private sealed class DriftingClock(TimeProvider inner) : TimeProvider
+    {
+        private long _offsetTicks;
+
+        public TimeSpan Offset
+        {
+            get => TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
+            set => Interlocked.Exchange(ref _offsetTicks, value.Ticks);
+        }
+
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow() + Offset;
+
+        public override long GetTimestamp() => inner.GetTimestamp();
+
+        public override long TimestampFrequency => inner.TimestampFrequency;
+
+        public override TimeZoneInfo LocalTimeZone => inner.LocalTimeZone;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            inner.CreateTimer(callback, state, dueTime, period);
     }
 }

@@ -15,19 +15,24 @@ public static class WeChatCompatEndpoints
     /// <summary>
     /// Maps <c>GET /cgi-bin/token</c> and <c>/cgi-bin/stable_token</c> (POST; other methods answer 43002),
     /// answered from the <see cref="TokenCenter.Server.Engine.TokenEngine"/> registered by <c>AddTokenServer</c>,
-    /// rate limited per caller like the gRPC calls (<c>Limits:*</c>; HTTP 429 with <c>Retry-After</c>).
+    /// rate limited per caller like the gRPC calls (<c>Limits:*</c>; answered in WeChat's shape, errcode -1,
+    /// with <c>Retry-After</c>: see <see cref="CompatRateLimitAnswer"/>).
     /// </summary>
     public static IEndpointRouteBuilder MapWeChatCompatEndpoints(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var services = endpoints.ServiceProvider;
         var credentials = ActivatorUtilities.CreateInstance<CompatCredentials>(services);
-        var service = ActivatorUtilities.CreateInstance<CompatTokenService>(services, credentials);
+        var probe = ActivatorUtilities.CreateInstance<TokenCenter.Server.Upstream.WeChatTokenProbe>(services);
+        var force = ActivatorUtilities.CreateInstance<CompatForceRefresh>(services, probe);
+        var service = ActivatorUtilities.CreateInstance<CompatTokenService>(services, credentials, force);
         var time = services.GetRequiredService<TimeProvider>();
         endpoints.MapGet("/cgi-bin/token", context => ClassicAsync(context, service, time))
-            .RequireRateLimiting(TokenCenter.Server.Security.GrpcRateLimiting.HttpPolicy);
+            .RequireRateLimiting(TokenCenter.Server.Security.GrpcRateLimiting.HttpPolicy)
+            .WithMetadata(CompatRateLimitAnswer.Instance);
         endpoints.Map("/cgi-bin/stable_token", context => StableAsync(context, service, time))
-            .RequireRateLimiting(TokenCenter.Server.Security.GrpcRateLimiting.HttpPolicy);
+            .RequireRateLimiting(TokenCenter.Server.Security.GrpcRateLimiting.HttpPolicy)
+            .WithMetadata(CompatRateLimitAnswer.Instance);
         return endpoints;
     }
 

@@ -5,9 +5,10 @@ namespace TokenCenter.Server.Compat;
 /// <summary>
 /// Answers WeChat-style token requests from the center's managed token: checks the request like WeChat
 /// (41002, 40002, 41004, 40013, 40125 in WeChat's order), then serves the current token with its
-/// REMAINING lifetime. <c>force_refresh</c> goes through the engine's compare-and-refresh and quota guard.
+/// REMAINING lifetime. <c>force_refresh</c> goes through <see cref="CompatForceRefresh"/> (never rotates a token
+/// WeChat accepts), then the engine's compare-and-refresh and quota guard.
 /// </summary>
-internal sealed partial class CompatTokenService(CompatCredentials credentials, TokenEngine engine, TimeProvider time, ILogger<CompatTokenService> logger)
+internal sealed partial class CompatTokenService(CompatCredentials credentials, TokenEngine engine, CompatForceRefresh force, TimeProvider time, ILogger<CompatTokenService> logger)
 {
     public const string ClientCredential = "client_credential";
 
@@ -38,11 +39,9 @@ internal sealed partial class CompatTokenService(CompatCredentials credentials, 
         var key = TokenSlotKey.AccessToken(appId);
         try
         {
-            var token = await engine.GetAsync(key, cancellationToken).ConfigureAwait(false);
-            if (forceRefresh)
-            {
-                token = await engine.ForceRefreshAsync(key, token.Value, cancellationToken).ConfigureAwait(false);
-            }
+            var token = forceRefresh
+                ? await force.RefreshAsync(key, cancellationToken).ConfigureAwait(false)
+                : await engine.GetAsync(key, cancellationToken).ConfigureAwait(false);
 
             var remaining = (long)Math.Floor((token.ExpiresAt.ToDateTimeOffset() - time.GetUtcNow()).TotalSeconds);
             if (remaining <= 0)

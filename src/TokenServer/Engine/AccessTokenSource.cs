@@ -6,8 +6,9 @@ using TokenCenter.V1;
 namespace TokenCenter.Server.Engine;
 
 /// <summary>
-/// ACCESS_TOKEN grant. Stable apps: normal mode, and for a forced refresh <c>force_refresh=true</c> only
-/// when WeChat still answers the stale value. Classic apps: every call issues a new token.
+/// ACCESS_TOKEN grant. Stable apps: normal mode, and <c>force_refresh=true</c> through
+/// <see cref="FetchForcedAsync"/> (the engine calls it only when normal mode answers the stale value).
+/// Classic apps: every call issues a new token.
 /// </summary>
 internal sealed class AccessTokenSource : ITokenSource
 {
@@ -34,17 +35,13 @@ internal sealed class AccessTokenSource : ITokenSource
         ? new RefreshWindow(_refresh.StableAhead, _refresh.StableJitter)
         : new RefreshWindow(_refresh.Ahead, _refresh.Jitter);
 
-    public async Task<UpstreamTokenResult> FetchAsync(TokenSlotKey key, string? staleValue, CancellationToken cancellationToken)
-    {
-        var app = App(key);
-        var result = await _client.GetAccessTokenAsync(app, forceRefresh: false, cancellationToken).ConfigureAwait(false);
-        if (app.Grant == AccessTokenGrant.Stable && staleValue is not null && result.IsSuccess && result.Token == staleValue)
-        {
-            result = await _client.GetAccessTokenAsync(app, forceRefresh: true, cancellationToken).ConfigureAwait(false);
-        }
+    public Task<UpstreamTokenResult> FetchAsync(TokenSlotKey key, string? staleValue, CancellationToken cancellationToken) =>
+        _client.GetAccessTokenAsync(App(key), forceRefresh: false, cancellationToken);
 
-        return result;
-    }
+    public bool HasForceMode(TokenSlotKey key) => App(key).Grant == AccessTokenGrant.Stable;
+
+    public Task<UpstreamTokenResult> FetchForcedAsync(TokenSlotKey key, CancellationToken cancellationToken) =>
+        _client.GetAccessTokenAsync(App(key), forceRefresh: true, cancellationToken);
 
     private AppCredentials App(TokenSlotKey key) => _apps.Find(key.AppId) ?? throw new UnknownTokenKeyException(key);
 }

@@ -28,6 +28,17 @@ internal interface ITokenSource
     /// (token or error); throws only on cancellation.
     /// </summary>
     Task<UpstreamTokenResult> FetchAsync(TokenSlotKey key, string? staleValue, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether <paramref name="key"/>'s upstream has a separate, limited force mode (stable_token's
+    /// <c>force_refresh=true</c>). Then a forced refresh asks normal mode first (<see cref="FetchAsync"/>
+    /// without a stale value) and calls <see cref="FetchForcedAsync"/> only when it answers the stale value.
+    /// </summary>
+    bool HasForceMode(TokenSlotKey key) => false;
+
+    /// <summary>Obtains a token in force mode, in one attempt (never retried). Only when <see cref="HasForceMode"/>.</summary>
+    Task<UpstreamTokenResult> FetchForcedAsync(TokenSlotKey key, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{key} has no force mode");
 }
 
 /// <summary>Proactive refresh window of a key.</summary>

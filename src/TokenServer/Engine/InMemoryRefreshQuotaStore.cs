@@ -32,9 +32,24 @@ internal sealed class InMemoryRefreshQuotaStore : IRefreshQuotaStore
         }
     }
 
+    /// <inheritdoc />
+    public Task SettleAsync(TokenSlotKey key, DateTimeOffset recordedAt, DateTimeOffset endedAt, bool refund, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_usage.TryGetValue(key, out var usage) && usage.Last == recordedAt)
+            {
+                var count = refund && usage.Day == DateOnly.FromDateTime(recordedAt.DateTime) ? Math.Max(0, usage.Count - 1) : usage.Count;
+                _usage[key] = usage with { Count = count, Last = endedAt > recordedAt ? endedAt : recordedAt };
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
     private Usage Current(TokenSlotKey key, DateTimeOffset now)
     {
-        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var today = DateOnly.FromDateTime(now.DateTime);
         return _usage.TryGetValue(key, out var u) && u.Day == today ? u : new Usage(today, 0, u?.Last);
     }
 

@@ -4,12 +4,17 @@ using TokenCenter.Server.Options;
 namespace TokenCenter.Server.Engine;
 
 /// <summary>
-/// Limits forced upstream refreshes per key: a minimum interval between two, and a budget per UTC day,
-/// so that a client looping ForceRefresh cannot burn WeChat's daily quota. The usage lives in the
-/// <see cref="IRefreshQuotaStore"/>: shared by every replica when Redis is configured.
+/// Limits forced upstream refreshes per key, inside WeChat's own limits on stable_token's force mode
+/// (20 a day, 30 s apart): a minimum interval from the end of one forced call to the start of the next,
+/// and a budget per day counted like WeChat's (days start at midnight UTC+8). A forced call is recorded
+/// right before it is sent and settled when it ends. The usage lives in the <see cref="IRefreshQuotaStore"/>:
+/// shared by every replica when Redis is configured.
 /// </summary>
 internal sealed class QuotaGuard(IOptions<TokenCenterOptions> options, IRefreshQuotaStore store)
 {
+    /// <summary>WeChat's quota day starts at midnight Beijing time.</summary>
+    public static readonly TimeSpan WeChatDayOffset = TimeSpan.FromHours(8);
+
     private readonly TimeSpan _minInterval = options.Value.Refresh.ForcedMinInterval;
     private readonly int _dailyBudget = options.Value.Refresh.ForcedDailyBudget;
 
@@ -17,7 +22,7 @@ internal sealed class QuotaGuard(IOptions<TokenCenterOptions> options, IRefreshQ
     /// <exception cref="TokenStoreUnavailableException">The quota store cannot be reached.</exception>
     public async Task<QuotaVerdict> CheckAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var usage = await store.GetAsync(key, now, cancellationToken).ConfigureAwait(false);
+        var usage = await store.GetAsync(key, Day(now), cancellationToken).ConfigureAwait(false);
         return Evaluate(usage, now);
     }
 
@@ -28,7 +33,7 @@ internal sealed class QuotaGuard(IOptions<TokenCenterOptions> options, IRefreshQ
     /// <exception cref="TokenStoreUnavailableException">The quota store cannot be reached.</exception>
     public async Task<QuotaVerdict> TryRecordAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (await store.TryRecordAsync(key, now, _minInterval, _dailyBudget, cancellationToken).ConfigureAwait(false))
+        if (await store.TryRecordAsync(key, Day(now), _minInterval, _dailyBudget, cancellationToken).ConfigureAwait(false))
         {
             return QuotaVerdict.Allowed;
         }
@@ -37,11 +42,19 @@ internal sealed class QuotaGuard(IOptions<TokenCenterOptions> options, IRefreshQ
         return verdict.IsAllowed ? new QuotaVerdict(false, _minInterval, $"minimum interval of {_minInterval.TotalSeconds:0.###} s") : verdict;
     }
 
+    /// <summary>
+    /// Settles the forced refresh recorded at <paramref name="recordedAt"/> (see <see cref="TryRecordAsync"/>):
+    /// the interval runs from <paramref name="endedAt"/>; <paramref name="refund"/> gives the unit of budget back.
+    /// </summary>
+    /// <exception cref="TokenStoreUnavailableException">The quota store cannot be reached.</exception>
+    public Task SettleAsync(TokenSlotKey key, DateTimeOffset recordedAt, DateTimeOffset endedAt, bool refund, CancellationToken cancellationToken) =>
+        store.SettleAsync(key, Day(recordedAt), Day(endedAt), refund, cancellationToken);
+
     /// <summary>Forced refreshes left today for <paramref name="key"/>.</summary>
     /// <exception cref="TokenStoreUnavailableException">The quota store cannot be reached.</exception>
     public async Task<int> BudgetLeftAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var usage = await store.GetAsync(key, now, cancellationToken).ConfigureAwait(false);
+        var usage = await store.GetAsync(key, Day(now), cancellationToken).ConfigureAwait(false);
         return Math.Max(0, _dailyBudget - usage.Count);
     }
 
@@ -49,7 +62,7 @@ internal sealed class QuotaGuard(IOptions<TokenCenterOptions> options, IRefreshQ
     {
         if (usage.Count >= _dailyBudget)
         {
-            return new QuotaVerdict(false, NextUtcMidnight(now) - now, $"daily budget of {_dailyBudget} used up");
+            return new QuotaVerdict(false, NextWeChatMidnight(now) - now, $"daily budget of {_dailyBudget} used up");
         }
 
         if (usage.Last is { } last && now - last < _minInterval)
@@ -60,8 +73,14 @@ internal sealed class QuotaGuard(IOptions<TokenCenterOptions> options, IRefreshQ
         return QuotaVerdict.Allowed;
     }
 
-    private static DateTimeOffset NextUtcMidnight(DateTimeOffset now) =>
-        new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero).AddDays(1);
+    /// <summary>The same instant at WeChat's offset: the stores count days by its calendar date.</summary>
+    private static DateTimeOffset Day(DateTimeOffset now) => now.ToOffset(WeChatDayOffset);
+
+    private static DateTimeOffset NextWeChatMidnight(DateTimeOffset now)
+    {
+        var local = Day(now);
+        return new DateTimeOffset(local.Date, WeChatDayOffset).AddDays(1);
+    }
 }
 
 /// <summary>The quota guard's answer: allowed, or when to retry and why not.</summary>

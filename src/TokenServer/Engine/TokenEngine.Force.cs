@@ -11,8 +11,10 @@ public sealed partial class TokenEngine
     /// <summary>
     /// Compare-and-refresh: <paramref name="staleValue"/> was rejected by WeChat. When it is no longer the
     /// current token, the current token is returned without calling WeChat. Otherwise one refresh runs
-    /// for all concurrent callers (single-flight), after the quota guard, under the distributed lock, and
-    /// after re-reading the store.
+    /// for all concurrent callers (single-flight), under the distributed lock, after re-reading the store;
+    /// the quota guard is consulted right before the forced upstream call (stable grant: only when normal
+    /// mode answers the stale value again). A refusal fails the forcing callers only: GetToken callers and the
+    /// scheduler that joined the refresh get the held token, or a plain refresh when it is expired or due.
     /// </summary>
     /// <exception cref="UnknownTokenKeyException">The key is not configured.</exception>
     /// <exception cref="RefreshQuotaExceededException">The quota guard refused; retry after the delay it carries.</exception>
@@ -46,6 +48,8 @@ public sealed partial class TokenEngine
         {
             Task<SlotState> flight;
             bool started;
+            var outcome = new ForcedOutcome();
+            ForcedOutcome? joined = null;
             lock (slot.Gate)
             {
                 // Compared under the gate that also guards starting a refresh: a refresh that
@@ -58,9 +62,10 @@ public sealed partial class TokenEngine
                 else
                 {
                     // The quota guard is checked and recorded under the distributed lock, after the
-                    // store is re-read: callers on other replicas wait for the refresh in progress
-                    // and adopt its token instead of being refused while it runs.
-                    flight = StartOrJoin(slot, RefreshTrigger.Forced, staleValue, out started);
+                    // store is re-read, right before the forced call: callers on other replicas wait
+                    // for the refresh in progress and adopt its token instead of being refused.
+                    flight = StartOrJoin(slot, RefreshTrigger.Forced, staleValue, out started, outcome);
+                    joined = started ? outcome : slot.InFlightOutcome;
                 }
             }
 
@@ -73,6 +78,11 @@ public sealed partial class TokenEngine
             if (state.Token.Value != staleValue)
             {
                 return state.Message;
+            }
+
+            if (joined?.Refusal is { } refused)
+            {
+                throw new RefreshQuotaExceededException(refused.Key, refused.RetryAfter, refused.Reason);
             }
 
             if (started)

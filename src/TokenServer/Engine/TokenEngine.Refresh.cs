@@ -7,6 +7,9 @@ namespace TokenCenter.Server.Engine;
 
 public sealed partial class TokenEngine
 {
+    /// <summary>The lease the refresh running on this async flow holds (checked before it writes).</summary>
+    private static readonly AsyncLocal<ILockLease?> HeldLease = new();
+
     /// <summary>Runs (or joins) a refresh of <paramref name="slot"/>; used by the scheduler.</summary>
     internal Task<SlotState> RefreshAsync(TokenSlot slot)
     {
@@ -57,8 +60,11 @@ public sealed partial class TokenEngine
         return delay < _refresh.RetryMaxDelay ? delay : _refresh.RetryMaxDelay;
     }
 
-    /// <summary>Joins the refresh in flight or starts one. Caller holds <c>slot.Gate</c>.</summary>
-    private Task<SlotState> StartOrJoin(TokenSlot slot, RefreshTrigger trigger, string? staleValue, out bool started)
+    /// <summary>
+    /// Joins the refresh in flight or starts one. Caller holds <c>slot.Gate</c>. A started forced refresh
+    /// reports a quota refusal through <paramref name="outcome"/>, not to the callers who joined it.
+    /// </summary>
+    private Task<SlotState> StartOrJoin(TokenSlot slot, RefreshTrigger trigger, string? staleValue, out bool started, ForcedOutcome? outcome = null)
     {
         if (slot.InFlight is { } running)
         {
@@ -70,21 +76,19 @@ public sealed partial class TokenEngine
         slot.InFlight = completion.Task;
         started = true;
         var baseline = slot.State?.Token;
-        _ = Task.Run(() => RunAndCompleteAsync(slot, trigger, baseline, staleValue, completion));
+        outcome ??= new ForcedOutcome();
+        slot.InFlightOutcome = outcome;
+        _ = Task.Run(() => RunAndCompleteAsync(slot, trigger, baseline, staleValue, outcome, completion));
         return completion.Task;
     }
 
-    private async Task RunAndCompleteAsync(TokenSlot slot, RefreshTrigger trigger, StoredToken? baseline, string? staleValue, TaskCompletionSource<SlotState> completion)
+    private async Task RunAndCompleteAsync(TokenSlot slot, RefreshTrigger trigger, StoredToken? baseline, string? staleValue, ForcedOutcome outcome, TaskCompletionSource<SlotState> completion)
     {
         SlotState? result = null;
         Exception? error = null;
         try
         {
-            result = await RunAsync(slot, trigger, baseline, staleValue, _stopping.Token).ConfigureAwait(false);
-        }
-        catch (RefreshQuotaExceededException ex)
-        {
-            error = ex; // another replica used the budget meanwhile: not a failure of the key
+            result = await RunAsync(slot, trigger, baseline, staleValue, outcome, _stopping.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -92,12 +96,13 @@ public sealed partial class TokenEngine
             RecordFailure(slot, trigger, ex);
         }
 
-        _metrics?.Refreshed(slot.Key, trigger.Name(), error is null);
+        _metrics?.Refreshed(slot.Key, trigger.Name(), error is null && outcome.Refusal is null);
         lock (slot.Gate)
         {
             if (slot.InFlight == completion.Task)
             {
                 slot.InFlight = null;
+                slot.InFlightOutcome = null;
             }
         }
 
@@ -112,7 +117,7 @@ public sealed partial class TokenEngine
         }
     }
 
-    private async Task<SlotState> RunAsync(TokenSlot slot, RefreshTrigger trigger, StoredToken? baseline, string? staleValue, CancellationToken cancellationToken)
+    private async Task<SlotState> RunAsync(TokenSlot slot, RefreshTrigger trigger, StoredToken? baseline, string? staleValue, ForcedOutcome outcome, CancellationToken cancellationToken)
     {
         var key = slot.Key;
         if (await AdoptIfSupersededAsync(slot, baseline, cancellationToken).ConfigureAwait(false) is { } early)
@@ -135,67 +140,40 @@ public sealed partial class TokenEngine
                 return adopted;
             }
 
-            if (trigger == RefreshTrigger.Forced)
-            {
-                // The quota guard, shared by all replicas: checked and recorded only once the store
-                // has shown that no one else refreshed the stale token meanwhile.
-                var verdict = await StoreCall(() => _quota.TryRecordAsync(key, _time.GetUtcNow(), cancellationToken)).ConfigureAwait(false);
-                if (!verdict.IsAllowed)
-                {
-                    EngineLog.QuotaRefused(_logger, key, verdict.Reason, verdict.RetryAfter);
-                    _metrics?.ForcedRefreshRefused(key, verdict.Reason);
-                    throw new RefreshQuotaExceededException(key, verdict.RetryAfter, verdict.Reason);
-                }
-            }
-
             var version = await StoreCall(() => _store.NextVersionAsync(key, cancellationToken)).ConfigureAwait(false);
 
             // The fetch never outlives the lease: WeChat is called only while the lease covers at least
-            // one upstream attempt (the lock extends it while held), the fetch is cancelled as soon as
-            // the lease may have lapsed, and a holder that lost it does not write.
+            // one upstream attempt (the lock extends it while held), every call under the lock runs on a
+            // token that the lease's loss cancels, and a holder that lost it does not write.
             if (lease.IsLost || lease.RemainingValidity < _upstreamAttempt)
             {
                 return await LeaseLostAsync(slot, baseline, "before_fetch", cancellationToken).ConfigureAwait(false);
             }
 
-            UpstreamTokenResult answer;
-            using (var guarded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost))
+            using var guarded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
+            HeldLease.Value = lease;
+            try
             {
-                try
+                if (trigger == RefreshTrigger.Forced)
                 {
-                    answer = await slot.Source.FetchAsync(key, staleValue, guarded.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && lease.Lost.IsCancellationRequested)
-                {
-                    return await LeaseLostAsync(slot, baseline, "during_fetch", cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            if (lease.IsLost)
-            {
-                return await LeaseLostAsync(slot, baseline, "after_fetch", cancellationToken).ConfigureAwait(false);
-            }
-
-            var now = _time.GetUtcNow();
-            if (!answer.IsSuccess)
-            {
-                throw new UpstreamUnavailableException(answer.ErrCode, answer.ErrMsg);
-            }
-
-            if (slot.State is { } held && held.Token.Value == answer.Token)
-            {
-                EngineLog.SameTokenAnswered(_logger, key, TokenFingerprint.Of(answer.Token));
-                lock (slot.Gate)
-                {
-                    slot.RetryNotBefore = now + _refresh.RetryDelay;
-                    slot.LastUpstreamError = null;
+                    return await ForceUnderLockAsync(slot, version, staleValue!, outcome, guarded.Token).ConfigureAwait(false);
                 }
 
-                return held;
+                var answer = await slot.Source.FetchAsync(key, null, guarded.Token).ConfigureAwait(false);
+                return await AcceptAsync(slot, trigger, version, answer, guarded.Token).ConfigureAwait(false);
             }
-
-            var token = new StoredToken(answer.Token!, now + answer.ExpiresIn, now, version);
-            return await StoreNewTokenAsync(slot, token, trigger, cancellationToken).ConfigureAwait(false);
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && lease.Lost.IsCancellationRequested)
+            {
+                return await LeaseLostAsync(slot, baseline, "during_fetch", cancellationToken).ConfigureAwait(false);
+            }
+            catch (LeaseLostException)
+            {
+                return await LeaseLostAsync(slot, baseline, "before_write", cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                HeldLease.Value = null;
+            }
         }
     }
 
@@ -211,8 +189,145 @@ public sealed partial class TokenEngine
             ?? throw new TokenUnavailableException($"the refresh lock of {slot.Key} lapsed ({stage.Replace('_', ' ')}); nothing was written, the next refresh retries");
     }
 
+    /// <summary>
+    /// The forced part of a refresh, under the lock, once the store has shown that no one else replaced
+    /// <paramref name="staleValue"/>. With a force mode (stable grant), normal mode is asked first: it costs
+    /// nothing and answers the new token when WeChat already rotated. The quota guard is consulted right
+    /// before the forced call; a refusal is reported to the caller that forced, while the callers who joined
+    /// get the held token, or a plain refresh when it is expired or due (<see cref="IsDue"/>).
+    /// </summary>
+    private async Task<SlotState> ForceUnderLockAsync(TokenSlot slot, long version, string staleValue, ForcedOutcome outcome, CancellationToken cancellationToken)
+    {
+        var key = slot.Key;
+        var source = slot.Source;
+        if (source.HasForceMode(key))
+        {
+            var normal = await source.FetchAsync(key, null, cancellationToken).ConfigureAwait(false);
+            if (!normal.IsSuccess || normal.Token != staleValue)
+            {
+                return await AcceptAsync(slot, RefreshTrigger.Forced, version, normal, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (await TryRecordForcedAsync(slot, outcome, cancellationToken).ConfigureAwait(false) is not { } recordedAt)
+            {
+                return slot.State ?? throw new TokenUnavailableException($"no token of {key} is held");
+            }
+
+            var forced = await source.FetchForcedAsync(key, cancellationToken).ConfigureAwait(false);
+            if (!forced.IsSuccess && forced.ErrCode == -1)
+            {
+                // Never retried blindly (a force whose answer was lost may have been applied): normal
+                // mode tells which token is current now.
+                var check = await source.FetchAsync(key, null, cancellationToken).ConfigureAwait(false);
+                if (check.IsSuccess && check.Token != staleValue)
+                {
+                    await SettleForcedAsync(key, recordedAt, forced, cancellationToken).ConfigureAwait(false);
+                    return await AcceptAsync(slot, RefreshTrigger.Forced, version, check, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (forced.Answered && check.IsSuccess)
+                {
+                    // WeChat answered "busy" and still serves the stale value: nothing was applied, so
+                    // the force is sent once more, under the same record.
+                    forced = await source.FetchForcedAsync(key, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await SettleForcedAsync(key, recordedAt, forced, cancellationToken).ConfigureAwait(false);
+            return await AcceptAsync(slot, RefreshTrigger.Forced, version, forced, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (await TryRecordForcedAsync(slot, outcome, cancellationToken).ConfigureAwait(false) is not { } recorded)
+        {
+            if (slot.State is { } held && !IsDue(slot, held.Token))
+            {
+                return held;
+            }
+
+            var plain = await source.FetchAsync(key, null, cancellationToken).ConfigureAwait(false);
+            return await AcceptAsync(slot, RefreshTrigger.Proactive, version, plain, cancellationToken).ConfigureAwait(false);
+        }
+
+        var answer = await source.FetchAsync(key, staleValue, cancellationToken).ConfigureAwait(false);
+        await SettleForcedAsync(key, recorded, answer, cancellationToken).ConfigureAwait(false);
+        return await AcceptAsync(slot, RefreshTrigger.Forced, version, answer, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether <paramref name="token"/> is expired or inside its proactive refresh window.</summary>
+    private bool IsDue(TokenSlot slot, StoredToken token)
+    {
+        var window = slot.Source.Window(slot.Key);
+        return token.ExpiresAt - _time.GetUtcNow() <= window.Ahead + window.Jitter;
+    }
+
+    /// <summary>Records a forced call in the quota guard; null (and the refusal in <paramref name="outcome"/>) when refused.</summary>
+    private async Task<DateTimeOffset?> TryRecordForcedAsync(TokenSlot slot, ForcedOutcome outcome, CancellationToken cancellationToken)
+    {
+        var key = slot.Key;
+        var now = _time.GetUtcNow();
+        var verdict = await StoreCall(() => _quota.TryRecordAsync(key, now, cancellationToken)).ConfigureAwait(false);
+        if (verdict.IsAllowed)
+        {
+            return now;
+        }
+
+        EngineLog.QuotaRefused(_logger, key, verdict.Reason, verdict.RetryAfter);
+        _metrics?.ForcedRefreshRefused(key, verdict.Reason);
+        outcome.Refusal = new RefreshQuotaExceededException(key, verdict.RetryAfter, verdict.Reason);
+        return null;
+    }
+
+    /// <summary>
+    /// Settles a recorded forced call: the minimum interval runs from now (its end). The unit of budget is
+    /// given back when WeChat answered an error other than a limit (45009, 45011): WeChat refreshed nothing.
+    /// A call without an answer (timeout, transport error) keeps it: WeChat may have applied it.
+    /// </summary>
+    private async Task SettleForcedAsync(TokenSlotKey key, DateTimeOffset recordedAt, UpstreamTokenResult answer, CancellationToken cancellationToken)
+    {
+        var refund = answer is { IsSuccess: false, Answered: true, ErrCode: not (45009 or 45011) };
+        try
+        {
+            await _quota.SettleAsync(key, recordedAt, _time.GetUtcNow(), refund, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TokenStoreUnavailableException ex)
+        {
+            EngineLog.StoreReadFailed(_logger, key, ex); // the record stays as made before the call: still within WeChat's limits
+        }
+    }
+
+    /// <summary>Turns WeChat's answer into the held token (stored under <paramref name="version"/>), or throws its error.</summary>
+    private async Task<SlotState> AcceptAsync(TokenSlot slot, RefreshTrigger trigger, long version, UpstreamTokenResult answer, CancellationToken cancellationToken)
+    {
+        var key = slot.Key;
+        var now = _time.GetUtcNow();
+        if (!answer.IsSuccess)
+        {
+            throw new UpstreamUnavailableException(answer.ErrCode, answer.ErrMsg);
+        }
+
+        if (slot.State is { } held && held.Token.Value == answer.Token)
+        {
+            EngineLog.SameTokenAnswered(_logger, key, TokenFingerprint.Of(answer.Token));
+            lock (slot.Gate)
+            {
+                slot.RetryNotBefore = now + _refresh.RetryDelay;
+                slot.LastUpstreamError = null;
+            }
+
+            return held;
+        }
+
+        var token = new StoredToken(answer.Token!, now + answer.ExpiresIn, now, version);
+        return await StoreNewTokenAsync(slot, token, trigger, cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<SlotState> StoreNewTokenAsync(TokenSlot slot, StoredToken token, RefreshTrigger trigger, CancellationToken cancellationToken)
     {
+        if (HeldLease.Value is { IsLost: true })
+        {
+            throw new LeaseLostException(); // a holder that lost the lock never writes
+        }
+
         bool written;
         try
         {
@@ -329,5 +444,10 @@ public sealed partial class TokenEngine
         {
             throw new TokenUnavailableException($"the token store is unavailable: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>Thrown (and caught in RunAsync) when the holder's lease was lost before its write.</summary>
+    private sealed class LeaseLostException : Exception
+    {
     }
 }

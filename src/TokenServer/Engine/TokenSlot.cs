@@ -30,6 +30,9 @@ internal sealed class TokenSlot(TokenSlotKey key, ITokenSource source)
     /// <summary>The refresh running for this key (proactive, startup or forced), if any.</summary>
     public Task<SlotState>? InFlight { get; set; }
 
+    /// <summary>What the refresh in flight reports to forcing callers (a quota refusal).</summary>
+    public ForcedOutcome? InFlightOutcome { get; set; }
+
     /// <summary>Whether a token was ever held in this process (decides "startup" vs "proactive").</summary>
     public bool EverHeld { get; private set; }
 
@@ -133,4 +136,11 @@ internal sealed class TokenSlot(TokenSlotKey key, ITokenSource source)
         ObtainedAt = Timestamp.FromDateTimeOffset(token.ObtainedAt),
         Version = token.Version,
     };
+}
+
+/// <summary>What a forced refresh reports to the callers that forced (not to GetToken callers or the scheduler that joined it).</summary>
+internal sealed class ForcedOutcome
+{
+    /// <summary>Set when the quota guard refused the forced call.</summary>
+    public RefreshQuotaExceededException? Refusal { get; set; }
 }

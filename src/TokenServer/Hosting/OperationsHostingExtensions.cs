@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using TokenCenter.Server.Engine;
 using TokenCenter.Server.Observability;
@@ -10,7 +11,7 @@ using TokenCenter.Server.Upstream;
 namespace TokenCenter.Server.Hosting;
 
 /// <summary>
-/// The operations and security faces: readiness checks, metrics (Prometheus text, optional OTLP),
+/// The operations and security faces: readiness checks, metrics (OpenTelemetry: Prometheus, optional OTLP),
 /// status page, caller authentication, rate limits, graceful shutdown. Called by AddTokenServer / MapTokenServer.
 /// </summary>
 internal static class OperationsHostingExtensions
@@ -29,10 +30,12 @@ internal static class OperationsHostingExtensions
         var authEnabledByDefault = !builder.Environment.IsDevelopment();
 
         services.AddMetrics();
+        services.TryAddSingleton<RecentActivity>();
         services.TryAddSingleton<TokenCenterMetrics>();
         services.TryAddSingleton<TokenLifetimeGauge>();
-        services.TryAddSingleton<PrometheusCollector>();
-        services.AddOtlpExportIfConfigured(configuration);
+        services.AddHostedService<MetricsStartup>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHealthCheckPublisher, HealthMetricsPublisher>());
+        services.AddTokenCenterMetricsExport(configuration);
         services.AddTransient<UpstreamMetricsHandler>();
         services.AddHttpClient(WeChatTokenClient.HttpClientName).AddHttpMessageHandler<UpstreamMetricsHandler>();
 
@@ -77,9 +80,8 @@ internal static class OperationsHostingExtensions
             SecurityLog.AuthDisabled(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GrpcCallGuard).FullName!));
         }
 
-        // The engine reports refreshes and quota refusals through the metrics (created here, at the latest).
-        _ = app.Services.GetRequiredService<PrometheusCollector>();
         app.UseMiddleware<RpcMetricsMiddleware>();
+        OperatorEndpoints.MapMetrics(app);
         app.UseRateLimiter();
         OperatorEndpoints.Map(app);
     }

@@ -29,6 +29,7 @@ public static class TokenServerHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         OperationsHostingExtensions.AddSecretFiles(builder);
+        builder.Services.AddRequestLogFilter(); // query strings (the classic compat GET's secret) never logged
         var configuration = builder.Configuration;
         var listeners = configuration.GetSection("Listeners").Get<ListenerOptions>() ?? new ListenerOptions();
         builder.Services.AddSingleton(Options.Create(listeners));
@@ -69,12 +70,9 @@ public static class TokenServerHostingExtensions
                 }
             });
             builder.Services.AddHostedService<SimulatorTicketPush>();
-            if (web.Port == 0)
-            {
-                builder.Services.AddTransient<EmbeddedSimulatorAddressHandler>();
-                builder.Services.AddHttpClient(WeChatTokenClient.HttpClientName).AddHttpMessageHandler<EmbeddedSimulatorAddressHandler>();
-                builder.Services.AddHttpClient(SimulatorEndpoints.PushHttpClientName).AddHttpMessageHandler<EmbeddedSimulatorAddressHandler>();
-            }
+            builder.Services.AddTransient<EmbeddedSimulatorAddressHandler>();
+            builder.Services.AddHttpClient(WeChatTokenClient.HttpClientName).AddHttpMessageHandler<EmbeddedSimulatorAddressHandler>();
+            builder.Services.AddHttpClient(SimulatorEndpoints.PushHttpClientName).AddHttpMessageHandler<EmbeddedSimulatorAddressHandler>();
         }
 
         builder.Services.Configure<StartupBanner.Settings>(s => s.SimulatorEnabled = simulatorEnabled);
@@ -91,6 +89,7 @@ public static class TokenServerHostingExtensions
         }
 
         builder.Services.AddTokenEngine(configuration);
+        builder.Services.AddSingleton<IValidateOptions<TokenCenter.Server.Options.TokenCenterOptions>, ConfiguredKeysValidator>();
         builder.Services.AddTokenPlatform(configuration);
         builder.Services.AddSingleton<HealthService>();
         builder.Services.AddHealthChecks();

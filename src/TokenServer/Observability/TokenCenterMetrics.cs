@@ -5,8 +5,8 @@ namespace TokenCenter.Server.Observability;
 
 /// <summary>
 /// The instruments of the meter <see cref="MeterName"/>. The engine, the upstream handler, the lock
-/// decorator and the RPC middleware report through these methods; exporters (the Prometheus text
-/// endpoint, OTLP) read the meter. Labels never carry a token value or a secret.
+/// decorator and the RPC middleware report through these methods; exporters (OpenTelemetry's Prometheus
+/// exporter and OTLP, see MetricsExport) read the meter. Labels never carry a token value or a secret.
 /// </summary>
 public sealed class TokenCenterMetrics
 {
@@ -22,11 +22,18 @@ public sealed class TokenCenterMetrics
     private readonly Counter<long> _rpcs;
     private readonly UpDownCounter<long> _watchers;
     private readonly Counter<long> _rateLimited;
+    private readonly RecentActivity? _recent;
 
-    /// <summary>Creates the instruments on the meter of <paramref name="meterFactory"/>.</summary>
-    public TokenCenterMetrics(IMeterFactory meterFactory)
+    /// <summary>
+    /// Creates the instruments on the meter of <paramref name="meterFactory"/>. <paramref name="exporter"/>
+    /// (OpenTelemetry's, when registered) is taken so that it listens before any instrument records: a
+    /// measurement made before a listener exists is lost (the startup refreshes would not be counted).
+    /// </summary>
+    public TokenCenterMetrics(IMeterFactory meterFactory, OpenTelemetry.Metrics.MeterProvider? exporter = null, RecentActivity? recent = null)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
+        _ = exporter;
+        _recent = recent;
         Meter = meterFactory.Create(MeterName);
         _refreshes = Meter.CreateCounter<long>("tokencenter.refreshes", null, "Token refreshes by kind, app, trigger (startup, proactive, forced) and result (success, failure).");
         _upstreamDuration = Meter.CreateHistogram<double>(
@@ -47,19 +54,32 @@ public sealed class TokenCenterMetrics
     /// <summary>The meter holding every TokenCenter instrument.</summary>
     public Meter Meter { get; }
 
-    internal void Refreshed(TokenSlotKey key, string trigger, bool success) =>
+    internal void Refreshed(TokenSlotKey key, string trigger, bool success)
+    {
         _refreshes.Add(1, new("kind", key.KindName), new("app", key.AppId), new("trigger", trigger), new("result", success ? "success" : "failure"));
+        _recent?.Refreshed(trigger, success);
+    }
 
     internal void UpstreamCall(string endpoint, TimeSpan duration) =>
         _upstreamDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("endpoint", endpoint));
 
-    internal void UpstreamError(string endpoint, string errcode) =>
+    internal void UpstreamError(string endpoint, string errcode)
+    {
         _upstreamErrors.Add(1, new("endpoint", endpoint), new("errcode", errcode));
+        _recent?.UpstreamError();
+    }
 
     internal void ForcedRefreshRefused(TokenSlotKey key, string reason) =>
         _forcedRefused.Add(1, new("kind", key.KindName), new("app", key.AppId), new("reason", reason.StartsWith("daily", StringComparison.Ordinal) ? "daily_budget" : "min_interval"));
 
-    internal void LockAttempt(string result) => _locks.Add(1, new KeyValuePair<string, object?>("result", result));
+    internal void LockAttempt(string result)
+    {
+        _locks.Add(1, new KeyValuePair<string, object?>("result", result));
+        if (result != "acquired")
+        {
+            _recent?.LockFailed();
+        }
+    }
 
     internal void LeaseLost(TokenSlotKey key, string stage) =>
         _leasesLost.Add(1, new("kind", key.KindName), new("app", key.AppId), new("stage", stage));

@@ -6,6 +6,7 @@ namespace TokenCenter.Server.Observability;
 /// <summary>
 /// The observable gauge <c>tokencenter.token.remaining</c>: seconds until the held token of each key
 /// expires (0 when none is held or it expired). Read from the engine's slots at collection time.
+/// Created at start by <see cref="MetricsStartup"/>.
 /// </summary>
 internal sealed class TokenLifetimeGauge
 {

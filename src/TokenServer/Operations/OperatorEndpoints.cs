@@ -1,6 +1,5 @@
 using System.Reflection;
 using TokenCenter.Server.Engine;
-using TokenCenter.Server.Observability;
 using TokenCenter.Server.Security;
 
 namespace TokenCenter.Server.Operations;
@@ -16,17 +15,42 @@ internal static class OperatorEndpoints
         var group = endpoints.MapGroup(string.Empty).AddEndpointFilter(access.FilterAsync);
         group.MapGet("/", (HttpContext http) => Asset(http, "status.html", "text/html; charset=utf-8")).WithDisplayName("Status page");
         group.MapGet("/status.js", (HttpContext http) => Asset(http, "status.js", "text/javascript; charset=utf-8")).WithDisplayName("Status page script");
-        group.MapGet("/status.json", async (HttpContext http, TokenEngine engine) =>
+        group.MapGet("/status.json", async (HttpContext http, TokenEngine engine, Observability.RecentActivity recent) =>
         {
-            var reply = await engine.GetStatusAsync(http.RequestAborted).ConfigureAwait(false);
+            if (StatusQueryParser.Parse(http.Request.Query) is not { } query)
+            {
+                return Results.Text(StatusQueryParser.Usage, "text/plain", statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            var page = await engine.GetStatusPageAsync(query, http.RequestAborted).ConfigureAwait(false);
             NoStore(http);
-            return Results.Json(StatusJson.From(reply), StatusJsonContext.Default.StatusDocument);
+            return Results.Json(StatusJson.From(page, query, recent.Snapshot()), StatusJsonContext.Default.StatusDocument);
         }).WithDisplayName("Status JSON");
-        group.MapGet("/metrics", (HttpContext http, PrometheusCollector collector) =>
-        {
-            NoStore(http);
-            return Results.Text(collector.Collect(), PrometheusTextWriter.ContentType);
-        }).WithDisplayName("Prometheus metrics");
+    }
+
+    /// <summary>
+    /// <c>/metrics</c>: OpenTelemetry's Prometheus exporter, behind the same operator access check as the
+    /// other operator faces (it is middleware, not a route handler, so the check runs in its branch).
+    /// </summary>
+    public static void MapMetrics(IApplicationBuilder app)
+    {
+        var access = app.ApplicationServices.GetRequiredService<OperatorAccess>();
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(
+            meterProvider: null,
+            predicate: http => http.Request.Path == "/metrics" && HttpMethods.IsGet(http.Request.Method),
+            path: null,
+            configureBranchedPipeline: branch => branch.Use(async (http, next) =>
+            {
+                if (await access.RefuseAsync(http).ConfigureAwait(false) is { } refusal)
+                {
+                    await refusal.ExecuteAsync(http).ConfigureAwait(false);
+                    return;
+                }
+
+                NoStore(http);
+                await next(http).ConfigureAwait(false);
+            }),
+            optionsName: null);
     }
 
     private static IResult Asset(HttpContext http, string name, string contentType)

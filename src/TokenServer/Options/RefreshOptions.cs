@@ -22,11 +22,19 @@ public sealed class RefreshOptions
     /// <summary>Jitter for stable-grant tokens. Default 1 minute (refresh 3 to 4 minutes before expiry).</summary>
     public TimeSpan StableJitter { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Minimum time between two forced (ForceRefresh) upstream refreshes of one key. Default 30 seconds.</summary>
-    public TimeSpan ForcedMinInterval { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Minimum time from the end of one forced upstream call of a key to the start of the next. Default
+    /// 35 seconds: a margin over WeChat's 30 s between two stable_token force calls. A forced request
+    /// from the WeChat-compatible endpoint within this time after the current token was obtained or
+    /// confirmed by WeChat is answered with it (docs/sdk-compat.md).
+    /// </summary>
+    public TimeSpan ForcedMinInterval { get; set; } = TimeSpan.FromSeconds(35);
 
-    /// <summary>Forced upstream refreshes allowed per key per UTC day. Default 100.</summary>
-    public int ForcedDailyBudget { get; set; } = 100;
+    /// <summary>
+    /// Forced upstream calls allowed per key per day, counted like WeChat (days start at midnight UTC+8).
+    /// Default 15: a margin under WeChat's 20 stable_token force calls a day.
+    /// </summary>
+    public int ForcedDailyBudget { get; set; } = 15;
 
     /// <summary>
     /// Lease of the distributed refresh lock, extended every half lease while the refresh runs (so a

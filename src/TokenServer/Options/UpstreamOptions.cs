@@ -9,7 +9,10 @@ public sealed class UpstreamOptions
     /// <summary>Timeout of one HTTP attempt. Default 5 seconds.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Retries after a transient failure (errcode -1, HTTP 5xx, timeout, transport error). Default 3.</summary>
+    /// <summary>
+    /// Retries after a transient failure (errcode -1, HTTP 5xx, timeout, transport error). Default 3.
+    /// Never applied to stable_token's <c>force_refresh=true</c> (the engine asks normal mode instead).
+    /// </summary>
     public int MaxRetries { get; set; } = 3;
 
     /// <summary>Base of the exponential backoff (with jitter) between retries. Default 200 ms.</summary>

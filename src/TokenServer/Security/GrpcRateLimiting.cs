@@ -13,7 +13,8 @@ namespace TokenCenter.Server.Security;
 /// without a key). A rejection of a gRPC call is a trailers-only RESOURCE_EXHAUSTED, never HTTP 429.
 /// The HTTP faces (WeChat-compatible token endpoints, platform callback) opt in with the
 /// <see cref="HttpPolicy"/> policy: the same permits per window, in windows of their own, and a plain
-/// HTTP 429 with <c>Retry-After</c>. Health and metrics endpoints are not limited.
+/// HTTP 429 with <c>Retry-After</c> (the compatible endpoints: WeChat's JSON shape, see
+/// <c>CompatRateLimitAnswer</c>). Health and metrics endpoints are not limited.
 /// </summary>
 internal static class GrpcRateLimiting
 {
@@ -76,8 +77,14 @@ internal static class GrpcRateLimiting
         var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : (TimeSpan?)null;
         if (!grpc)
         {
-            // Plain HTTP: 429 (set by RejectionStatusCode) with Retry-After in whole seconds.
+            // Plain HTTP: 429 (set by RejectionStatusCode) with Retry-After in whole seconds; the
+            // WeChat-compatible endpoints answer in WeChat's shape instead.
             var seconds = Math.Max(1, (long)Math.Ceiling((retry ?? TimeSpan.FromSeconds(1)).TotalSeconds));
+            if (http.GetEndpoint()?.Metadata.GetMetadata<Compat.CompatRateLimitAnswer>() is { } compat)
+            {
+                return new ValueTask(compat.WriteAsync(http, seconds));
+            }
+
             http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             http.Response.ContentType = "text/plain; charset=utf-8";
             return new ValueTask(http.Response.WriteAsync($"rate limit reached for this caller; retry after {seconds.ToString(CultureInfo.InvariantCulture)} s", cancellationToken));

@@ -11,27 +11,30 @@ namespace TokenCenter.Server.Security;
 internal sealed class OperatorAccess(ApiKeyRegistry registry, ListenerAddresses listeners)
 {
 
-    public async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    public async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        await RefuseAsync(context.HttpContext).ConfigureAwait(false) ?? await next(context).ConfigureAwait(false);
+
+    /// <summary>The answer refusing <paramref name="http"/>, or null when the caller may see operator data.</summary>
+    public ValueTask<IResult?> RefuseAsync(HttpContext http)
     {
-        var http = context.HttpContext;
         if (!registry.Enabled || IsAdminListener(http))
         {
-            return await next(context).ConfigureAwait(false);
+            return ValueTask.FromResult<IResult?>(null);
         }
 
         var (_, caller) = CallerResolution.Resolve(http, registry);
         if (caller is null)
         {
             http.Response.Headers.WWWAuthenticate = "Basic realm=\"TokenCenter operators\", Bearer";
-            return Results.Text("operator API key required: send 'Authorization: Bearer <key>'\n", "text/plain", statusCode: StatusCodes.Status401Unauthorized);
+            return ValueTask.FromResult<IResult?>(Results.Text("operator API key required: send 'Authorization: Bearer <key>'\n", "text/plain", statusCode: StatusCodes.Status401Unauthorized));
         }
 
         if (!caller.Operator)
         {
-            return Results.Text($"API key '{caller.Name}' is not an operator key\n", "text/plain", statusCode: StatusCodes.Status403Forbidden);
+            return ValueTask.FromResult<IResult?>(Results.Text($"API key '{caller.Name}' is not an operator key\n", "text/plain", statusCode: StatusCodes.Status403Forbidden));
         }
 
-        return await next(context).ConfigureAwait(false);
+        return ValueTask.FromResult<IResult?>(null);
     }
 
     private bool IsAdminListener(HttpContext http) =>

@@ -7,12 +7,13 @@ namespace TokenCenter.Server.Upstream;
 /// </summary>
 public sealed record UpstreamTokenResult
 {
-    private UpstreamTokenResult(string? token, TimeSpan expiresIn, int errCode, string errMsg)
+    private UpstreamTokenResult(string? token, TimeSpan expiresIn, int errCode, string errMsg, bool answered = true)
     {
         Token = token;
         ExpiresIn = expiresIn;
         ErrCode = errCode;
         ErrMsg = errMsg;
+        Answered = answered;
     }
 
     /// <summary>The token, when <see cref="IsSuccess"/>.</summary>
@@ -27,6 +28,12 @@ public sealed record UpstreamTokenResult
     /// <summary>WeChat's errmsg (or a description of the transport failure); empty on success.</summary>
     public string ErrMsg { get; }
 
+    /// <summary>
+    /// Whether WeChat answered (a token or an errcode); false for timeouts, transport errors and answers
+    /// that are not WeChat JSON, after which it is unknown whether WeChat acted on the request.
+    /// </summary>
+    public bool Answered { get; }
+
     /// <summary>Whether a token was issued.</summary>
     public bool IsSuccess => Token is not null;
 
@@ -39,6 +46,9 @@ public sealed record UpstreamTokenResult
 
     /// <summary>An error answer.</summary>
     public static UpstreamTokenResult Failure(int errCode, string errMsg) => new(null, TimeSpan.Zero, errCode, errMsg ?? string.Empty);
+
+    /// <summary>No WeChat answer (timeout, transport error, not WeChat JSON): errcode -1 and a description.</summary>
+    public static UpstreamTokenResult NoAnswer(string description) => new(null, TimeSpan.Zero, -1, description ?? string.Empty, answered: false);
 
     /// <summary>Throws <see cref="UpstreamException"/> unless a token was issued.</summary>
     public UpstreamTokenResult EnsureSuccess() => IsSuccess ? this : throw new UpstreamException(ErrCode, ErrMsg);

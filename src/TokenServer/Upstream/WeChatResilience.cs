@@ -11,7 +11,8 @@ namespace TokenCenter.Server.Upstream;
 
 /// <summary>
 /// Builds the Polly pipeline around one WeChat token call: retry with exponential backoff and jitter on
-/// errcode -1, HTTP 5xx, timeouts and transport errors (never on any other errcode), and a timeout per
+/// errcode -1, HTTP 5xx, timeouts and transport errors (never on any other errcode, never for a call marked
+/// <see cref="SingleAttempt"/> such as stable_token's <c>force_refresh=true</c>), and a timeout per
 /// attempt. Delays and timeouts are network time, so the pipeline runs on the system clock even when
 /// token lifetimes run on a test clock (a simulated hour passing must not time out an HTTP call in flight).
 /// </summary>
@@ -29,7 +30,8 @@ internal static class WeChatResilience
                 Delay = upstream.RetryBaseDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome, args.Context.CancellationToken)),
+                ShouldHandle = args => ValueTask.FromResult(
+                    !args.Context.Properties.GetValue(SingleAttempt, false) && IsTransient(args.Outcome, args.Context.CancellationToken)),
                 OnRetry = args =>
                 {
                     var (endpoint, appId) = args.Context.Properties.GetValue(CallInfo, ("token", "?"));
@@ -42,6 +44,9 @@ internal static class WeChatResilience
         builder.AddTimeout(upstream.Timeout);
         return builder.Build();
     }
+
+    /// <summary>Set to true for a call that must not be retried (a forced stable_token call).</summary>
+    public static readonly ResiliencePropertyKey<bool> SingleAttempt = new("tokencenter.wechat-single-attempt");
 
     /// <summary>Endpoint and app id of the call, for retry logs.</summary>
     public static readonly ResiliencePropertyKey<(string Endpoint, string AppId)> CallInfo = new("tokencenter.wechat-call");

@@ -28,6 +28,10 @@ internal sealed class WeChatTokenClient(
         var endpoint = app.Grant == AccessTokenGrant.Classic ? "token" : "stable_token";
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(WeChatResilience.CallInfo, (endpoint, app.AppId));
+        // A force WeChat applied but whose answer was lost has already invalidated the served token,
+        // and a second force inside 30 s answers 45009: forced calls get one attempt (the engine then
+        // asks normal mode which token is current).
+        context.Properties.Set(WeChatResilience.SingleAttempt, forceRefresh && app.Grant == AccessTokenGrant.Stable);
         UpstreamTokenResult result;
         try
         {
@@ -52,7 +56,7 @@ internal sealed class WeChatTokenClient(
                     throw new OperationCanceledException(cancellationToken);
                 }
 
-                result = UpstreamTokenResult.Failure(-1, WeChatResilience.DescribeException(ex));
+                result = UpstreamTokenResult.NoAnswer(WeChatResilience.DescribeException(ex));
             }
             else
             {

@@ -48,5 +48,23 @@ internal sealed class RedisRefreshQuotaStore(RedisConnection connection, IOption
             cancellationToken);
     }
 
-    private static string Day(DateTimeOffset now) => now.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+    public Task SettleAsync(TokenSlotKey key, DateTimeOffset recordedAt, DateTimeOffset endedAt, bool refund, CancellationToken cancellationToken)
+    {
+        RedisKey[] keys = [_keys.Quota(key)];
+        RedisValue[] args =
+        [
+            recordedAt.ToUnixTimeMilliseconds(),
+            Math.Max(endedAt.ToUnixTimeMilliseconds(), recordedAt.ToUnixTimeMilliseconds()),
+            refund ? 1 : 0,
+            Day(recordedAt),
+        ];
+        return connection.RunAsync(
+            "quota settle",
+            db => db.ScriptEvaluateAsync(RedisScripts.SettleQuota, keys, args),
+            _timeout,
+            cancellationToken);
+    }
+
+    /// <summary>The calendar date at <paramref name="now"/>'s own offset (the guard passes WeChat's UTC+8).</summary>
+    private static string Day(DateTimeOffset now) => now.DateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 }

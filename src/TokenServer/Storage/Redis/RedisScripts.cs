@@ -63,4 +63,18 @@ internal static class RedisScripts
         redis.call('PEXPIRE', KEYS[1], ARGV[5])
         return 1
         """;
+
+    /// <summary>
+    /// Settles a recorded forced refresh. KEYS: quota hash. ARGV: recorded-at ms, ended-at ms, refund (1/0),
+    /// day of the record. Only while the hash's last is still that record.
+    /// </summary>
+    public const string SettleQuota = """
+        if tonumber(redis.call('HGET', KEYS[1], 'last') or '-1') ~= tonumber(ARGV[1]) then return 0 end
+        redis.call('HSET', KEYS[1], 'last', ARGV[2])
+        if ARGV[3] == '1' and redis.call('HGET', KEYS[1], 'day') == ARGV[4] then
+          local count = tonumber(redis.call('HGET', KEYS[1], 'count') or '0')
+          if count > 0 then redis.call('HSET', KEYS[1], 'count', count - 1) end
+        end
+        return 1
+        """;
 }
