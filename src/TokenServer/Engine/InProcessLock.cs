@@ -26,7 +26,7 @@ internal sealed class InProcessLock(TimeProvider time) : IDistributedLock
                 {
                     holder?.Released.TrySetResult();
                     holder?.Replaced();
-                    var mine = new Holder(now + lease);
+                    var mine = new Holder(now + lease, lease);
                     _held[key] = mine;
                     return new Lease(this, key, mine);
                 }
@@ -53,9 +53,11 @@ internal sealed class InProcessLock(TimeProvider time) : IDistributedLock
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    private sealed class Holder(DateTimeOffset expiresAt)
+    private sealed class Holder(DateTimeOffset expiresAt, TimeSpan lease)
     {
         public DateTimeOffset ExpiresAt { get; set; } = expiresAt;
+
+        public TimeSpan Lease { get; } = lease;
 
         public TaskCompletionSource Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -69,14 +71,12 @@ internal sealed class InProcessLock(TimeProvider time) : IDistributedLock
     {
         public TokenSlotKey Key => key;
 
-        public TimeSpan RemainingValidity
-        {
-            get
-            {
-                var left = holder.ExpiresAt - owner._time.GetUtcNow();
-                return left > TimeSpan.Zero ? left : TimeSpan.Zero;
-            }
-        }
+        /// <summary>
+        /// A holder in this process is alive until it releases the lock, so its lease counts as
+        /// extended while held (as RedLock.net extends it); it is lost only when another taker replaced
+        /// it after the lease lapsed on the <see cref="TimeProvider"/> (a test clock may jump past it).
+        /// </summary>
+        public TimeSpan RemainingValidity => IsLost ? TimeSpan.Zero : holder.Lease;
 
         public bool IsLost => holder.LostSource.IsCancellationRequested;
 
