@@ -1,17 +1,22 @@
-# syntax=docker/dockerfile:1
 # TokenCenter: multi-stage build (SDK 10 → ASP.NET Core 10 runtime), non-root, built-in health probe.
 #   docker build -t tokencenter .
 #   docker run -p 5000:5000 -p 5001:5001 -v ./secrets:/run/secrets:ro tokencenter
+# The base images are build arguments (defaults: Microsoft's). Where no registry is reachable, build
+# local ones with .ci/dotnet-images.sh and pass them, as CI does:
+#   docker build --build-arg SDK_IMAGE=tokencenter-dotnet-sdk:local \
+#                --build-arg RUNTIME_IMAGE=tokencenter-dotnet-runtime:local -t tokencenter .
+ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
+ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0
 
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+FROM ${SDK_IMAGE} AS build
 WORKDIR /src
-COPY global.json Directory.Build.props Directory.Packages.props ./
-COPY protos/ protos/
-COPY src/ src/
+# One COPY (what .dockerignore lets through: props, protos, src): each layer costs a full copy of the
+# SDK image on storage drivers without overlays (vfs).
+COPY . .
 # The exact command .ci/run and tests/Container/smoke.sh run (without the output directory difference).
 RUN dotnet publish src/TokenServer/TokenServer.csproj -c Release -o /app --nologo -p:UseAppHost=false
 
-FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+FROM ${RUNTIME_IMAGE} AS runtime
 WORKDIR /app
 COPY --from=build /app ./
 ENV ASPNETCORE_ENVIRONMENT=Production \

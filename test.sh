@@ -2,8 +2,9 @@
 # The README's test command: builds the solution in Release, runs every xunit test project, then
 # the grpc-js interop suite against a started TokenServer, and prints "N passed, N failed".
 # Needs: .NET 10 SDK, Node.js + npm, redis-server, chromium (status page), prometheus + promtool
-# (metrics scrape, alert rules); the Redis tests use Docker containers when a Docker engine answers
-# (.ci/redis-image.sh starts one and builds the image), redis-server processes otherwise.
+# (metrics scrape, alert rules), a Docker engine and docker-compose (image and compose tests; the Redis
+# tests run single, Sentinel and Cluster topologies in containers from the image .ci/redis-image.sh builds,
+# redis-server processes for the kill/restart tests).
 set -uo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -45,6 +46,10 @@ suite() {
 suite interop bash tests/Interop/run.sh
 # The Dockerfile's publish command, then a smoke test of the published output.
 suite container bash tests/Container/smoke.sh
+# The image built from the Dockerfile and run, then docker-compose.yml brought up with it (a Docker
+# engine must be running: .ci/run starts one; base images are built locally by .ci/dotnet-images.sh).
+suite image bash tests/Container/image.sh
+suite compose bash tests/Container/compose.sh
 # Alert rules (promtool check + unit tests) and the dashboard's metric names.
 suite alerts bash deploy/prometheus/check.sh
 

@@ -3,7 +3,7 @@
 # bench/results/latest.md, latest.json (and latest-micro.md, the BenchmarkDotNet tables).
 #   bash bench/run.sh                       # full run (about 12 minutes on 2 cores)
 #   bash bench/run.sh --quick               # smoke run: tiny durations, figures meaningless
-#   bash bench/run.sh --only gettoken,echo  # some scenarios: gettoken redis echo micro storm propagation upstream footprint platform client
+#   bash bench/run.sh --only gettoken,official  # some scenarios: gettoken official redis micro storm propagation upstream footprint platform client
 # Needs the .NET 10 SDK and h2load (Debian: apt-get install nghttp2-client); redis-server for the Redis, platform, multi-replica and client rows.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -10,8 +10,8 @@ internal static class Driver
     public static IReadOnlyList<IScenario> All { get; } =
     [
         new GetTokenThroughputScenario(),
+        new OfficialStackScenario(),
         new RedisStoreScenario(),
-        new EchoThroughputScenario(),
         new MicroBenchmarksScenario(),
         new RefreshStormScenario(),
         new PropagationScenario(),

@@ -6,7 +6,7 @@ using TokenCenter.Bench.Servers;
 return args.FirstOrDefault() switch
 {
     "serve-constant" => await ConstantServer.RunAsync(args[1..]),
-    "serve-echo" => await EchoServer.RunAsync(args[1..]),
+    "serve-dictionary" => await DictionaryServer.RunAsync(args[1..]),
     "run" or null => await Driver.RunAsync(args.Length > 0 ? args[1..] : []),
     var other => Usage(other),
 };

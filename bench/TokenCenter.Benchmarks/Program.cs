@@ -9,7 +9,7 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using TokenCenter.Benchmarks;
 
 // Usage: TokenCenter.Benchmarks [--quick] [--artifacts DIR] [--out FILE.json]
-// Runs the wire-layer micro-benchmarks in process (no generated project to build), with a short job
+// Runs the TokenClient hot-path micro-benchmarks in process (no generated project to build), with a short job
 // so that the whole set fits the benchmark run's time budget, and writes one JSON summary for the
 // bench driver: every benchmark's median, allocations per operation and ratio to its category baseline.
 var quick = args.Contains("--quick");
@@ -29,10 +29,14 @@ var config = ManualConfig.CreateEmpty()
     .WithOptions(ConfigOptions.DisableLogFile);
 
 // The client hot path needs a running TokenServer and redis-server (TC_BENCH_GRPC, TC_BENCH_REDIS).
-Type[] types = ClientBenchmarks.IsConfigured
-    ? [typeof(FrameBenchmarks), typeof(UnaryCallBenchmarks), typeof(ClientBenchmarks)]
-    : [typeof(FrameBenchmarks), typeof(UnaryCallBenchmarks)];
-var summaries = BenchmarkRunner.Run(types, config);
+// (The benchmarks of the retired wire layer's framing and unary calls are gone with it.)
+if (!ClientBenchmarks.IsConfigured)
+{
+    Console.Error.WriteLine("micro-benchmarks: set TC_BENCH_GRPC (a running TokenServer) and TC_BENCH_REDIS (redis-server) to run the client hot path");
+    return 2;
+}
+
+var summaries = BenchmarkRunner.Run([typeof(ClientBenchmarks)], config);
 var rows = new List<MicroResult>();
 foreach (var summary in summaries)
 {

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using TokenCenter.Protocol;
+using Grpc.Core;
 
 namespace TokenCenter.Ctl;
 

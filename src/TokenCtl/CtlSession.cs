@@ -1,6 +1,7 @@
 using System.CommandLine;
-using TokenCenter.Protocol;
-using TokenCenter.Protocol.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
+using TokenCenterGrpc = TokenCenter.V1.TokenCenter;
 
 namespace TokenCenter.Ctl;
 
@@ -13,6 +14,7 @@ internal sealed class CtlSession : IDisposable
     private CtlSession(GrpcChannel channel, Metadata? headers, TimeSpan timeout, bool json, TextWriter output)
     {
         Channel = channel;
+        Client = new TokenCenterGrpc.TokenCenterClient(channel);
         _headers = headers;
         _timeout = timeout;
         Json = json;
@@ -20,6 +22,9 @@ internal sealed class CtlSession : IDisposable
     }
 
     public GrpcChannel Channel { get; }
+
+    /// <summary>The generated client on <see cref="Channel"/>.</summary>
+    public TokenCenterGrpc.TokenCenterClient Client { get; }
 
     public bool Json { get; }
 
@@ -60,7 +65,7 @@ internal sealed class CtlSession : IDisposable
 
     /// <summary>Options of a unary call: the API key and the --timeout deadline (gRPC deadlines are wall-clock).</summary>
     public CallOptions Unary(CancellationToken cancellationToken) =>
-        CallOptions.WithTimeout(_timeout, cancellationToken) with { Headers = _headers };
+        new(_headers, TimeProvider.System.GetUtcNow().UtcDateTime + _timeout, cancellationToken);
 
     /// <summary>Options of a streaming call: the API key, no deadline.</summary>
     public CallOptions Stream(CancellationToken cancellationToken) => new(_headers, null, cancellationToken);

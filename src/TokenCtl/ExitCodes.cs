@@ -1,4 +1,4 @@
-using TokenCenter.Protocol;
+using Grpc.Core;
 
 namespace TokenCenter.Ctl;
 

@@ -1,6 +1,5 @@
 using TokenCenter.Client;
 using TokenCenter.Protocol;
-using TokenCenter.Protocol.Client;
 using TokenCenter.V1;
 using TokenClient.Tests.Infrastructure;
 

@@ -46,8 +46,8 @@ public sealed class TokenCtlTests
         Assert.Equal(ExitCodes.BadUsage, unknownCommand.Code);
         Assert.Equal(ExitCodes.BadUsage, badAddress.Code);
         Assert.Equal(ExitCodes.Unavailable, unreachable.Code);
-        Assert.Equal(ExitCodes.AuthFailure, ExitCodes.Of(TokenCenter.Protocol.StatusCode.Unauthenticated));
-        Assert.Equal(ExitCodes.AuthFailure, ExitCodes.Of(TokenCenter.Protocol.StatusCode.PermissionDenied));
+        Assert.Equal(ExitCodes.AuthFailure, ExitCodes.Of(Grpc.Core.StatusCode.Unauthenticated));
+        Assert.Equal(ExitCodes.AuthFailure, ExitCodes.Of(Grpc.Core.StatusCode.PermissionDenied));
     }
 
     [Fact]

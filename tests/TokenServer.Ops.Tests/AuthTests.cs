@@ -115,7 +115,7 @@ public sealed class AuthTests(StandardServerFixture fixture) : IClassFixture<Sta
     [Fact]
     public async Task Health_needs_no_key()
     {
-        var reply = await Server.Channel().UnaryAsync(TokenCenter.Protocol.HealthMethods.Check, new global::Grpc.Health.V1.HealthCheckRequest(), OpsServer.As(null));
+        var reply = await Server.Channel().UnaryAsync(HealthMethods.Check, new global::Grpc.Health.V1.HealthCheckRequest(), OpsServer.As(null));
         Assert.NotEqual(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Unknown, reply.Status);
     }
 

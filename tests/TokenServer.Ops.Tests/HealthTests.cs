@@ -36,7 +36,7 @@ public sealed class HealthTests(StandardServerFixture fixture) : IClassFixture<S
         await server.WaitForTokenAsync(TestKeys.OtherApp);
         using var response = await server.GetWebAsync("/readyz", key: null);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var reply = await server.Channel().UnaryAsync(TokenCenter.Protocol.HealthMethods.Check, new global::Grpc.Health.V1.HealthCheckRequest(), OpsServer.As(null));
+        var reply = await server.Channel().UnaryAsync(HealthMethods.Check, new global::Grpc.Health.V1.HealthCheckRequest(), OpsServer.As(null));
         Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, reply.Status);
     }
 }

@@ -83,4 +83,32 @@ public sealed class LimitsTests
         var kestrel = server.App.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value;
         Assert.Equal(7, kestrel.Limits.Http2.MaxStreamsPerConnection);
     }
+
+    [Fact]
+    public async Task gRPC_health_is_never_rate_limited_nor_authenticated_even_for_a_caller_over_its_rate()
+    {
+        await using var server = await OpsServer.StartAsync(Limited());
+        var channel = server.Channel();
+
+        // A caller without a key behind the same address as a busy one: its RPC window is spent...
+        for (var i = 0; i < 4; i++)
+        {
+            await Rpc.FailsAsync(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(null)));
+        }
+
+        var limited = await Rpc.FailsAsync(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(null)));
+        Assert.Equal(StatusCode.ResourceExhausted, limited.StatusCode);
+
+        // ...and health still answers it, as often as it asks.
+        for (var i = 0; i < 10; i++)
+        {
+            // An answer at all (no RpcException) is the point; SERVING or NOT_SERVING as readiness says.
+            var reply = await channel.UnaryAsync(HealthMethods.Check, new global::Grpc.Health.V1.HealthCheckRequest(), OpsServer.As(null));
+            Assert.Contains(reply.Status, new[] { global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing });
+        }
+
+        var samples = MetricSamples.Parse(await server.GetTextAsync("/metrics"));
+        Assert.True(samples.Where(m => m.Name == "tokencenter_rpc_requests_total" && m.Labels.GetValueOrDefault("method") == "/grpc.health.v1.Health/Check"
+            && m.Labels.GetValueOrDefault("status") == "OK").Sum(m => m.Value) >= 10);
+    }
 }

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using TokenCenter.Protocol;
-using TokenCenter.Protocol.Client;
 using TokenCenter.Server.Platform.Storage;
 using TokenCenter.V1;
 using TokenServer.Platform.Tests.Support;

@@ -1,5 +1,4 @@
 using TokenCenter.Protocol;
-using TokenCenter.Protocol.Server;
 using TokenCenter.Server.Upstream;
 using TokenCenter.V1;
 using TokenServer.Tests.Support;
@@ -151,7 +150,11 @@ public sealed class TokenCenterServiceTests
             }
         }
 
-        public Task WriteAsync(Token message, CancellationToken cancellationToken = default)
+        public WriteOptions? WriteOptions { get; set; }
+
+        public Task WriteAsync(Token message) => WriteAsync(message, CancellationToken.None);
+
+        public Task WriteAsync(Token message, CancellationToken cancellationToken)
         {
             lock (_tokens)
             {

@@ -65,14 +65,11 @@ internal static class Launch
         return await AnnouncedAsync(process);
     }
 
-    /// <summary>This driver in serve-echo mode: the wire layer's Echo service.</summary>
-    public static async Task<Started> StartEcho(BenchContext context, string name)
+    /// <summary>This driver in serve-dictionary mode: a minimal Grpc.AspNetCore service answering <paramref name="tokenFile"/>'s Token.</summary>
+    public static async Task<Started> StartDictionary(BenchContext context, string name, string tokenFile)
     {
-        var process = ChildProcess.StartDotnet(
-            context.SelfDll,
-            ["serve-echo", "--contentRoot", context.EmptyContentRoot],
-            new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Development" },
-            Path.Combine(context.WorkDirectory, name + ".log"));
+        var process = ChildProcess.StartDotnet(context.SelfDll, ["serve-dictionary", "--token", tokenFile, "--contentRoot", context.EmptyContentRoot],
+            new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Development" }, Path.Combine(context.WorkDirectory, name + ".log"));
         return await AnnouncedAsync(process);
     }
 

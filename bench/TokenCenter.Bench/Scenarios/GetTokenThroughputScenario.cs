@@ -1,6 +1,7 @@
 using TokenCenter.Bench.Harness;
 using TokenCenter.Protocol;
-using TokenCenter.Protocol.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
 using TokenCenter.V1;
 
 namespace TokenCenter.Bench.Scenarios;
@@ -52,7 +53,7 @@ internal sealed class GetTokenThroughputScenario : IScenario
         // h2load only sees HTTP 200 (a gRPC error is a trailers-only 200): the same kind of load through a
         // real client, which checks every grpc-status, must see no error.
         using var channel = GrpcChannel.ForAddress(server.Grpc);
-        var check = await ClosedLoop.RunAsync(ct => channel.UnaryAsync(TokenCenterMethods.GetToken, request, new CallOptions(CancellationToken: ct)), 64, TimeSpan.Zero, TimeSpan.FromSeconds(context.Pick(1, 2)), cancellationToken);
+        var check = await ClosedLoop.RunAsync(ct => channel.UnaryAsync(TokenCenterMethods.GetToken, request, new CallOptions(cancellationToken: ct)), 64, TimeSpan.Zero, TimeSpan.FromSeconds(context.Pick(1, 2)), cancellationToken);
         results.Add(new ResultRow(Name, "GetToken errors under load (GrpcChannel, 64 callers)", check.Errors, "errors", Target: "0", Status: check.Errors == 0 ? "ok" : "miss",
             Note: (check.FirstError is null ? "every answer had grpc-status 0" : "first: " + check.FirstError) + $"; {check.Calls + check.Errors:#,0} calls, {check.CallsPerSecond:0} calls/s through the client"));
         var token = await channel.UnaryAsync(TokenCenterMethods.GetToken, request, CallOptions.WithTimeout(TimeSpan.FromSeconds(10), cancellationToken));

@@ -109,7 +109,7 @@ internal sealed class MicroBenchmarksScenario : IScenario
             }
         }
 
-        var tables = new StringBuilder("# Wire-layer micro-benchmarks (BenchmarkDotNet)\n\n");
+        var tables = new StringBuilder("# TokenClient micro-benchmarks (BenchmarkDotNet)\n\n");
         foreach (var file in Directory.EnumerateFiles(Path.Combine(artifacts, "results"), "*-report-github.md").Order())
         {
             tables.AppendLine(await File.ReadAllTextAsync(file, cancellationToken)).AppendLine();

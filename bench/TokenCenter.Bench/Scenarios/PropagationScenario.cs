@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using TokenCenter.Bench.Harness;
 using TokenCenter.Protocol;
-using TokenCenter.Protocol.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
 using TokenCenter.V1;
 
 namespace TokenCenter.Bench.Scenarios;
@@ -49,7 +50,7 @@ internal sealed class PropagationScenario : IScenario
         var request = new WatchTokensRequest { Keys = { BenchApps.Key(appId) } };
         var loops = Enumerable.Range(0, subscribers).Select(i => Task.Run(async () =>
         {
-            using var call = watchChannels[i % watchChannels.Length].ServerStreaming(TokenCenterMethods.WatchTokens, request, new CallOptions(CancellationToken: stop.Token));
+            using var call = watchChannels[i % watchChannels.Length].ServerStreaming(TokenCenterMethods.WatchTokens, request, new CallOptions(cancellationToken: stop.Token));
             await foreach (var token in call.ReadAllAsync().WithCancellation(stop.Token))
             {
                 watch.Saw(i, token.Version);

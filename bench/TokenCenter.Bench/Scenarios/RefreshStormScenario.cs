@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using TokenCenter.Bench.Harness;
 using TokenCenter.Protocol;
-using TokenCenter.Protocol.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
 using TokenCenter.V1;
 
 namespace TokenCenter.Bench.Scenarios;

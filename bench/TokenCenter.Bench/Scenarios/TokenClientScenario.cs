@@ -3,7 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using TokenCenter.Bench.Harness;
 using TokenCenter.Client;
 using TokenCenter.Protocol;
-using TokenCenter.Protocol.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
 using TokenCenter.V1;
 
 namespace TokenCenter.Bench.Scenarios;
@@ -51,7 +52,7 @@ internal sealed class TokenClientScenario : IScenario
         var raw = new List<ClosedLoop.Result>();
         for (var round = 0; round < rounds; round++)
         {
-            raw.Add(await ClosedLoop.RunAsync(ct => server.Channel.UnaryAsync(TokenCenterMethods.GetToken, request, new CallOptions(CancellationToken: ct)), Workers, TimeSpan.FromSeconds(0.5), duration, cancellationToken));
+            raw.Add(await ClosedLoop.RunAsync(ct => server.Channel.UnaryAsync(TokenCenterMethods.GetToken, request, new CallOptions(cancellationToken: ct)), Workers, TimeSpan.FromSeconds(0.5), duration, cancellationToken));
             cached.Add(await ClosedLoop.RunAsync(ct => client.GetAccessTokenAsync(appId, ct).AsTask(), Workers, TimeSpan.FromSeconds(0.5), duration, cancellationToken));
         }
 

@@ -2,7 +2,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using TokenCenter.Bench.Harness;
 using TokenCenter.Protocol;
-using TokenCenter.Protocol.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
 using TokenCenter.V1;
 using WeChatSimulator;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using TokenCenter.Protocol;
+using Grpc.Core;
 
 namespace TokenCenter.Client.Internal;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using TokenCenter.Protocol;
+using Grpc.Core;
 
 namespace TokenCenter.Client.Internal;
 

@@ -1,11 +1,10 @@
 using Microsoft.Extensions.Logging;
-using TokenCenter.Protocol;
-using TokenCenter.Protocol.Client;
+using Grpc.Core;
 
 namespace TokenCenter.Client.Internal;
 
 /// <summary>
-/// One multiplexed WatchTokens stream for every key the client knows. When a key is added the stream
+/// One multiplexed WatchTokens stream (the generated Grpc.Net.Client client) for every key the client knows. When a key is added the stream
 /// is restarted with the new set (the server sends current values first, so nothing is missed). When
 /// the stream is lost, <see cref="IsLive"/> turns false (readers fall back to GetToken) and the stream
 /// is reopened on the next address; after every address failed, with exponential backoff and jitter.
@@ -90,21 +89,21 @@ internal sealed class PushWatcher : IAsyncDisposable
                 _stream = stream;
             }
 
-            var channel = _servers.NextForStream();
+            var server = _servers.NextForStream();
             var received = false;
             string? lost = null;
             try
             {
-                using var call = channel.ServerStreaming(TokenCenterMethods.WatchTokens, request, _servers.StreamOptions(stream.Token));
-                await foreach (var token in call.ReadAllAsync().WithCancellation(stream.Token).ConfigureAwait(false))
+                using var call = server.Client.WatchTokens(request, _servers.StreamOptions(stream.Token));
+                await foreach (var token in call.ResponseStream.ReadAllAsync(stream.Token).ConfigureAwait(false))
                 {
                     if (!received)
                     {
                         received = true;
                         failures = 0;
-                        _servers.MarkUp(channel);
+                        _servers.MarkUp(server);
                         _live = true;
-                        ClientLog.StreamConnected(_logger, channel.Address, request.Keys.Count);
+                        ClientLog.StreamConnected(_logger, server.Address, request.Keys.Count);
                     }
 
                     _onToken(token.ToInfo(ProtoMapping.FromProto(token.Key)));
@@ -144,14 +143,14 @@ internal sealed class PushWatcher : IAsyncDisposable
             }
 
             _live = false;
-            _servers.MarkDown(channel);
+            _servers.MarkDown(server);
             failures = received ? 1 : failures + 1;
 
             // Try every other address at once before backing off.
             var delay = failures < _servers.Count
                 ? TimeSpan.Zero
                 : Backoff.Delay(failures - _servers.Count + 1, _options.ReconnectBaseDelay, _options.ReconnectMaxDelay, Random.Shared);
-            ClientLog.StreamLost(_logger, channel.Address, lost ?? "cancelled", delay);
+            ClientLog.StreamLost(_logger, server.Address, lost ?? "cancelled", delay);
             try
             {
                 if (delay > TimeSpan.Zero)

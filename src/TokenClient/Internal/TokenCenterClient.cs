@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using TokenCenter.Protocol;
+using Grpc.Core;
 
 namespace TokenCenter.Client.Internal;
 
@@ -58,7 +58,7 @@ internal sealed partial class TokenCenterClient : ITokenCenterClient, IAsyncDisp
         ArgumentException.ThrowIfNullOrEmpty(staleValue);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var request = new V1.ForceRefreshRequest { Key = key.ToProto(), StaleValue = staleValue };
-        var reply = await _servers.UnaryAsync(TokenCenterMethods.ForceRefresh, request, cancellationToken).ConfigureAwait(false);
+        var reply = await _servers.UnaryAsync("ForceRefresh", (c, o) => c.ForceRefreshAsync(request, o), cancellationToken).ConfigureAwait(false);
         var token = reply.ToInfo(key);
         Adopt(SlotOf(key), token);
         _watcher.Track(key);
@@ -121,7 +121,7 @@ internal sealed partial class TokenCenterClient : ITokenCenterClient, IAsyncDisp
         try
         {
             var request = new V1.GetTokenRequest { Key = slot.Key.ToProto() };
-            var reply = await _servers.UnaryAsync(TokenCenterMethods.GetToken, request, CancellationToken.None).ConfigureAwait(false);
+            var reply = await _servers.UnaryAsync("GetToken", (c, o) => c.GetTokenAsync(request, o), CancellationToken.None).ConfigureAwait(false);
             fetched = reply.ToInfo(slot.Key);
         }
         catch (TokenCenterException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded

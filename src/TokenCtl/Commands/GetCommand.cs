@@ -1,5 +1,5 @@
 using System.CommandLine;
-using TokenCenter.Protocol;
+using Grpc.Core;
 using TokenCenter.V1;
 
 namespace TokenCenter.Ctl.Commands;
@@ -18,7 +18,7 @@ internal static class GetCommand
         command.SetAction((parse, ct) => runner.RunAsync(parse, async session =>
         {
             var request = new GetTokenRequest { Key = options.KeyOf(parse) };
-            var token = await session.Channel.UnaryAsync(TokenCenterMethods.GetToken, request, session.Unary(ct));
+            var token = await session.Client.GetTokenAsync(request, session.Unary(ct));
             await session.Output.WriteLineAsync(session.Json ? TokenOutput.Json(token, runner.Now, withValue: true) : token.Value);
             return ExitCodes.Ok;
         }));

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using TokenCenter.Protocol;
+using Grpc.Core;
 using TokenCenter.V1;
 
 namespace TokenCenter.Ctl.Commands;
@@ -24,7 +24,7 @@ internal static class RefreshCommand
         command.SetAction((parse, ct) => runner.RunAsync(parse, async session =>
         {
             var request = new ForceRefreshRequest { Key = options.KeyOf(parse), StaleValue = parse.GetValue(stale) ?? string.Empty };
-            var token = await session.Channel.UnaryAsync(TokenCenterMethods.ForceRefresh, request, session.Unary(ct));
+            var token = await session.Client.ForceRefreshAsync(request, session.Unary(ct));
             await session.Output.WriteLineAsync(session.Json ? TokenOutput.Json(token, runner.Now, withValue: true) : token.Value);
             return ExitCodes.Ok;
         }));

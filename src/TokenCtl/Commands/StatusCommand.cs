@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Google.Protobuf;
-using TokenCenter.Protocol;
+using Grpc.Core;
 using TokenCenter.V1;
 
 namespace TokenCenter.Ctl.Commands;
@@ -16,7 +16,7 @@ internal static class StatusCommand
         var command = new Command("status", "Health of every configured key: remaining lifetime, last refresh, last error (never a token value)");
         command.SetAction((parse, ct) => runner.RunAsync(parse, async session =>
         {
-            var reply = await session.Channel.UnaryAsync(TokenCenterMethods.GetStatus, new GetStatusRequest(), session.Unary(ct));
+            var reply = await session.Client.GetStatusAsync(new GetStatusRequest(), session.Unary(ct));
             await session.Output.WriteLineAsync(session.Json ? Formatter.Format(reply) : Table(reply));
             return ExitCodes.Ok;
         }));

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using TokenCenter.Protocol;
+using Grpc.Core;
 using TokenCenter.V1;
 
 namespace TokenCenter.Ctl.Commands;
@@ -19,8 +19,8 @@ internal static class WatchCommand
         {
             var request = new WatchTokensRequest();
             request.Keys.Add(options.KeyOf(parse));
-            using var call = session.Channel.ServerStreaming(TokenCenterMethods.WatchTokens, request, session.Stream(ct));
-            await foreach (var token in call.ReadAllAsync().WithCancellation(ct))
+            using var call = session.Client.WatchTokens(request, session.Stream(ct));
+            await foreach (var token in call.ResponseStream.ReadAllAsync(ct))
             {
                 await session.Output.WriteLineAsync(session.Json ? TokenOutput.Json(token, runner.Now, withValue: false) : TokenOutput.Line(token, runner.Now));
                 await session.Output.FlushAsync(ct);

@@ -47,7 +47,8 @@ public sealed class ListenerAddresses
         return new UriBuilder(l.Configured) { Port = port, Path = "/" }.Uri;
     }
 
-    private int? BoundPort(string name)
+    /// <summary>The port <paramref name="name"/> (a <see cref="Names"/> value) is bound to; null when not configured or not bound yet.</summary>
+    public int? BoundPort(string name)
     {
         if (!_listeners.TryGetValue(name, out var l))
         {

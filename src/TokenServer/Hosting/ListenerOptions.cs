@@ -3,7 +3,7 @@ namespace TokenCenter.Server.Hosting;
 /// <summary>
 /// The two listeners (section <c>Listeners</c>). gRPC runs on HTTP/2 only (h2c, or TLS with ALPN);
 /// the web faces (health, metrics, status page, WeChat-compatible endpoints, callbacks) on
-/// HTTP/1.1 + HTTP/2, because browsers, scrapers and WeChat's callbacks speak HTTP/1.1.
+/// HTTP/1.1 (plus HTTP/2 over TLS, by ALPN), because browsers, scrapers and WeChat's callbacks speak HTTP/1.1.
 /// </summary>
 public sealed class ListenerOptions
 {

@@ -56,7 +56,6 @@ internal static class OperationsHostingExtensions
             }
         });
         services.TryAddSingleton<ApiKeyRegistry>();
-        services.TryAddSingleton<GrpcCallGuard>();
         services.TryAddSingleton<OperatorAccess>();
         services.AddGrpcRateLimiting();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((k, limits) =>
@@ -77,7 +76,7 @@ internal static class OperationsHostingExtensions
     {
         if (!app.Services.GetRequiredService<ApiKeyRegistry>().Enabled)
         {
-            SecurityLog.AuthDisabled(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GrpcCallGuard).FullName!));
+            SecurityLog.AuthDisabled(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CallGuardInterceptor).FullName!));
         }
 
         app.UseMiddleware<RpcMetricsMiddleware>();

@@ -1,10 +1,11 @@
+using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using TokenCenter.Protocol;
 using TokenCenter.Server;
-using TokenCenter.Server.Grpc;
 using TokenCenter.Server.Hosting;
-using TokenCenter.Server.Platform;
 using TokenCenter.Server.Security;
 using TokenCenter.Server.Services;
 using TokenCenter.Server.Upstream;
@@ -76,8 +77,7 @@ public static class TokenServerHostingExtensions
         }
 
         builder.Services.Configure<StartupBanner.Settings>(s => s.SimulatorEnabled = simulatorEnabled);
-        builder.Services.AddGrpcWireServer();
-        builder.Services.Configure<TokenCenter.Protocol.Server.GrpcServerOptions>(configuration.GetSection("Grpc"));
+        AddGrpc(builder);
         // Redis (when Redis:Configuration is set) must be registered before the engine's in-memory defaults.
         if (builder.Services.AddRedisTokenStore(configuration))
         {
@@ -91,7 +91,6 @@ public static class TokenServerHostingExtensions
         builder.Services.AddTokenEngine(configuration);
         builder.Services.AddSingleton<IValidateOptions<TokenCenter.Server.Options.TokenCenterOptions>, ConfiguredKeysValidator>();
         builder.Services.AddTokenPlatform(configuration);
-        builder.Services.AddSingleton<HealthService>();
         builder.Services.AddHealthChecks();
         builder.Services.AddHostedService<StartupBanner>();
         OperationsHostingExtensions.AddOperations(builder);
@@ -103,26 +102,21 @@ public static class TokenServerHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         OperationsHostingExtensions.UseOperations(app);
-        var tokens = app.Services.GetRequiredService<TokenCenterService>();
-        var guard = app.Services.GetRequiredService<GrpcCallGuard>();
-        var platform = app.Services.GetRequiredService<PlatformService>();
-        app.MapGrpcService()
-            .Unary(TokenCenterMethods.GetToken, guard.Unary<GetTokenRequest, Token>(tokens.GetToken, Access.Token, r => AppsOf(r.Key)))
-            .Unary(TokenCenterMethods.ForceRefresh, guard.Unary<ForceRefreshRequest, Token>(tokens.ForceRefresh, Access.ForceRefresh, r => AppsOf(r.Key)))
-            .ServerStreaming(TokenCenterMethods.WatchTokens, guard.Streaming<WatchTokensRequest, Token>(tokens.WatchTokens, Access.Token, r => r.Keys.SelectMany(AppsOf), isWatch: true))
-            .Unary(TokenCenterMethods.GetStatus, guard.Unary<GetStatusRequest, StatusReply>(tokens.GetStatus, Access.Operator))
-            .Unary(TokenCenterMethods.CreatePreAuthCode, guard.Unary<CreatePreAuthCodeRequest, PreAuthCodeReply>(platform.CreatePreAuthCode, Access.Token, r => [r.ComponentAppId]))
-            .Unary(TokenCenterMethods.ListAuthorizers, guard.Unary<ListAuthorizersRequest, ListAuthorizersReply>(platform.ListAuthorizers, Access.Token, r => [r.ComponentAppId]));
-        var health = app.Services.GetRequiredService<HealthService>();
-        app.MapGrpcService()
-            .Unary(HealthMethods.Check, health.Check)
-            .ServerStreaming(HealthMethods.Watch, guard.Streaming<Grpc.Health.V1.HealthCheckRequest, Grpc.Health.V1.HealthCheckResponse>(health.Watch, Access.Open));
-        app.MapGrpcUnimplemented();
 
-        app.MapWeChatCallback();
-        app.MapWeChatCompatEndpoints();
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        // Each listener serves only its own faces (ListenerScope, matched on the bound local port).
+        const string Grpc = ListenerAddresses.Names.Grpc, Web = ListenerAddresses.Names.Web;
+        app.MapGrpcService<TokenCenterGrpcService>().OnListeners(Grpc);
+        app.MapGrpcHealthChecksService().OnListeners(Grpc);
+        if (app.Configuration.GetValue("Grpc:EnableReflection", true))
+        {
+            app.MapGrpcReflectionService().OnListeners(Grpc);
+        }
+
+        var web = app.MapGroup(string.Empty).OnListeners(Web);
+        web.MapWeChatCallback();
+        web.MapWeChatCompatEndpoints();
+        web.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        web.MapHealthChecks("/readyz", new HealthCheckOptions
         {
             Predicate = r => r.Tags.Contains(HealthTags.Ready),
             ResponseWriter = ReadinessResponseWriter.WriteAsync,
@@ -130,13 +124,43 @@ public static class TokenServerHostingExtensions
 
         if (app.Services.GetService<WeChatSim>() is not null)
         {
-            app.MapGroup(SimulatorPrefix).MapWeChatSimulator();
+            web.MapGroup(SimulatorPrefix).MapWeChatSimulator();
         }
 
         return app;
     }
 
-    /// <summary>The app ids a request's key names, for authorization (the app, else the component).</summary>
-    private static IEnumerable<string> AppsOf(TokenKey? key) =>
-        key is null ? [] : key.AppId.Length > 0 ? [key.AppId] : [key.ComponentAppId];
+    /// <summary>
+    /// Grpc.AspNetCore with the <c>Grpc:</c> options (MaxReceiveMessageSize, ResponseCompressionAlgorithm,
+    /// EnableDetailedErrors), the caller guard as the TokenCenter service's interceptor, gRPC health over
+    /// the checks tagged ready ("" and tokencenter.v1.TokenCenter), and reflection.
+    /// </summary>
+    private static void AddGrpc(WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerScopeMatcherPolicy>());
+        services.AddGrpc().AddServiceOptions<TokenCenterGrpcService>(o => o.Interceptors.Add<CallGuardInterceptor>());
+        services.Configure<GrpcServiceOptions>(builder.Configuration.GetSection("Grpc"));
+        services.AddSingleton<CallGuardInterceptor>();
+        services.AddSingleton<TokenCenterGrpcService>();
+        services.AddGrpcHealthChecks(o =>
+        {
+            o.Services.Clear();
+            o.Services.Map(string.Empty, r => r.Tags.Contains(HealthTags.Ready));
+            o.Services.Map("tokencenter.v1.TokenCenter", r => r.Tags.Contains(HealthTags.Ready));
+        });
+        // Watch answers from the last published report: publish every second, from the start.
+        services.Configure<HealthCheckPublisherOptions>(o =>
+        {
+            o.Delay = TimeSpan.Zero;
+            o.Period = TimeSpan.FromSeconds(1);
+        });
+        if (builder.Configuration.GetValue("Grpc:EnableReflection", true))
+        {
+            services.AddGrpcReflection();
+        }
+
+        // Last: AddGrpc* calls (health, reflection) register the default method provider again.
+        DefaultMethodProviderExcept.Install(services);
+    }
 }

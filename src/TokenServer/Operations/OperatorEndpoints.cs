@@ -1,5 +1,6 @@
 using System.Reflection;
 using TokenCenter.Server.Engine;
+using TokenCenter.Server.Hosting;
 using TokenCenter.Server.Security;
 
 namespace TokenCenter.Server.Operations;
@@ -12,7 +13,9 @@ internal static class OperatorEndpoints
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         var access = endpoints.ServiceProvider.GetRequiredService<OperatorAccess>();
-        var group = endpoints.MapGroup(string.Empty).AddEndpointFilter(access.FilterAsync);
+        // The web listener (with an operator key when Auth is on) and the loopback admin listener.
+        var group = endpoints.MapGroup(string.Empty).AddEndpointFilter(access.FilterAsync)
+            .OnListeners(ListenerAddresses.Names.Web, ListenerAddresses.Names.Admin);
         group.MapGet("/", (HttpContext http) => Asset(http, "status.html", "text/html; charset=utf-8")).WithDisplayName("Status page");
         group.MapGet("/status.js", (HttpContext http) => Asset(http, "status.js", "text/javascript; charset=utf-8")).WithDisplayName("Status page script");
         group.MapGet("/status.json", async (HttpContext http, TokenEngine engine, Observability.RecentActivity recent) =>
@@ -35,9 +38,12 @@ internal static class OperatorEndpoints
     public static void MapMetrics(IApplicationBuilder app)
     {
         var access = app.ApplicationServices.GetRequiredService<OperatorAccess>();
+        var listeners = app.ApplicationServices.GetRequiredService<ListenerAddresses>();
         app.UseOpenTelemetryPrometheusScrapingEndpoint(
             meterProvider: null,
-            predicate: http => http.Request.Path == "/metrics" && HttpMethods.IsGet(http.Request.Method),
+            // Only on the web and admin listeners (elsewhere /metrics is absent: 404), like the routed faces.
+            predicate: http => http.Request.Path == "/metrics" && HttpMethods.IsGet(http.Request.Method)
+                && (http.Connection.LocalPort == listeners.BoundPort(ListenerAddresses.Names.Web) || http.Connection.LocalPort == listeners.BoundPort(ListenerAddresses.Names.Admin)),
             path: null,
             configureBranchedPipeline: branch => branch.Use(async (http, next) =>
             {

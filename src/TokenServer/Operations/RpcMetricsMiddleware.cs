@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Http.Features;
 using TokenCenter.Server.Observability;
 
@@ -40,10 +41,14 @@ internal sealed class RpcMetricsMiddleware(RequestDelegate next, TokenCenterMetr
     }
 
     private string MethodOf(HttpContext http) =>
-        http.GetEndpoint() is { } endpoint ? _methods.GetOrAdd(endpoint, static e => MethodOf(e.DisplayName)) : "unknown";
+        http.GetEndpoint() is { } endpoint ? _methods.GetOrAdd(endpoint, static e => MethodOf(e)) : "unknown";
 
-    private static string MethodOf(string? name) =>
-        name is not null && name.StartsWith("gRPC /", StringComparison.Ordinal) ? name[5..] : "unknown";
+    // The gRPC method ("/tokencenter.v1.TokenCenter/GetToken") from the endpoint's metadata, not its
+    // display name ("gRPC - /…"); Grpc.AspNetCore's unimplemented-method endpoints count as "unknown".
+    private static string MethodOf(Endpoint endpoint) =>
+        endpoint.Metadata.GetMetadata<GrpcMethodMetadata>() is { } grpc && endpoint.DisplayName?.StartsWith("gRPC - /", StringComparison.Ordinal) == true
+            ? "/" + grpc.Method.FullName.TrimStart('/')
+            : "unknown";
 
     private static string StatusOf(HttpContext http)
     {

@@ -1,8 +1,7 @@
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
-using TokenCenter.Protocol;
-using TokenCenter.Protocol.Server;
+using Grpc.Core;
 using TokenCenter.Server.Engine;
 using TokenCenter.Server.Options;
 using TokenCenter.Server.Platform.Storage;
@@ -32,7 +31,7 @@ internal sealed class PlatformService(
         var component = Component(request.ComponentAppId);
         if (!Uri.TryCreate(request.RedirectUri, UriKind.Absolute, out var redirect) || redirect.Scheme is not ("http" or "https"))
         {
-            throw new RpcException(StatusCode.InvalidArgument, "redirect_uri must be an absolute http or https URL");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "redirect_uri must be an absolute http or https URL"));
         }
 
         return ServiceErrors.Run(context, time, async ct =>
@@ -63,7 +62,7 @@ internal sealed class PlatformService(
         var component = Component(request.ComponentAppId);
         if (request.PageSize is < 0 or > MaxPageSize)
         {
-            throw new RpcException(StatusCode.InvalidArgument, $"page_size must be between 0 and {MaxPageSize.ToString(CultureInfo.InvariantCulture)}");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"page_size must be between 0 and {MaxPageSize.ToString(CultureInfo.InvariantCulture)}"));
         }
 
         string? after = null;
@@ -71,7 +70,7 @@ internal sealed class PlatformService(
         {
             if (!AppIdFormat.IsValid(request.PageToken))
             {
-                throw new RpcException(StatusCode.InvalidArgument, "page_token is malformed: pass next_page_token of the previous reply");
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "page_token is malformed: pass next_page_token of the previous reply"));
             }
 
             after = request.PageToken;
@@ -87,7 +86,7 @@ internal sealed class PlatformService(
             }
             catch (TokenStoreUnavailableException ex)
             {
-                throw new RpcException(StatusCode.Unavailable, ex.Message);
+                throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
             }
 
             var reply = new ListAuthorizersReply();
@@ -119,14 +118,14 @@ internal sealed class PlatformService(
     {
         if (string.IsNullOrEmpty(componentAppId))
         {
-            throw new RpcException(StatusCode.InvalidArgument, "component_app_id is required");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "component_app_id is required"));
         }
 
         if (!AppIdFormat.IsValid(componentAppId))
         {
-            throw new RpcException(StatusCode.InvalidArgument, $"component_app_id is malformed: {AppIdFormat.Expected}");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"component_app_id is malformed: {AppIdFormat.Expected}"));
         }
 
-        return components.Find(componentAppId) ?? throw new RpcException(StatusCode.NotFound, $"component {componentAppId} is not configured");
+        return components.Find(componentAppId) ?? throw new RpcException(new Status(StatusCode.NotFound, $"component {componentAppId} is not configured"));
     }
 }

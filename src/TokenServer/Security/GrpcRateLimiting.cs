@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
-using TokenCenter.Protocol;
+using Grpc.Core;
 using TokenCenter.Server.Observability;
 
 namespace TokenCenter.Server.Security;
@@ -43,7 +43,7 @@ internal static class GrpcRateLimiting
             }
 
             o.GlobalLimiter = PartitionedRateLimiter.CreateChained(
-                PartitionedRateLimiter.Create<HttpContext, string>(http => IsGrpc(http)
+                PartitionedRateLimiter.Create<HttpContext, string>(http => IsLimitedGrpc(http)
                     ? RateLimitPartition.GetFixedWindowLimiter("rpc|" + Partition(http), _ => Window(l.RpcPermitLimit, l.RpcWindow))
                     : RateLimitPartition.GetNoLimiter(string.Empty)),
                 PartitionedRateLimiter.Create<HttpContext, string>(http => IsGrpc(http) && http.Request.Path == ForceRefreshPath
@@ -62,6 +62,12 @@ internal static class GrpcRateLimiting
     };
 
     private static string Partition(HttpContext http) => CallerResolution.Partition(http, http.RequestServices.GetRequiredService<ApiKeyRegistry>());
+
+    private const string HealthService = "/grpc.health.v1.Health";
+
+    // gRPC health is never limited: a health checker behind the same NAT as a busy caller must get an answer.
+    private static bool IsLimitedGrpc(HttpContext http) =>
+        IsGrpc(http) && !http.Request.Path.StartsWithSegments(HealthService, StringComparison.Ordinal);
 
     private static bool IsGrpc(HttpContext http) =>
         http.Request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase);

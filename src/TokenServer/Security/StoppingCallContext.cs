@@ -1,24 +1,54 @@
-using TokenCenter.Protocol;
-using TokenCenter.Protocol.Server;
+using Grpc.Core;
 
 namespace TokenCenter.Server.Security;
 
 /// <summary>A call context whose cancellation also fires when the server starts stopping (long streams end promptly).</summary>
-internal sealed class StoppingCallContext(ServerCallContext inner, CancellationToken cancellationToken) : ServerCallContext
+internal sealed class StoppingCallContext : ServerCallContext
 {
-    public override string Method => inner.Method;
+    // Where Grpc.AspNetCore's GetHttpContext looks for the HttpContext of a context it did not create
+    // (the key its unit-testing guidance documents); the service activator needs it.
+    private const string HttpContextKey = "__HttpContext";
+    private readonly ServerCallContext _inner;
+    private readonly CancellationToken _cancellationToken;
 
-    public override string Peer => inner.Peer;
+    public StoppingCallContext(ServerCallContext inner, CancellationToken cancellationToken)
+    {
+        _inner = inner;
+        _cancellationToken = cancellationToken;
+        inner.UserState[HttpContextKey] = inner.GetHttpContext();
+    }
 
-    public override Metadata RequestHeaders => inner.RequestHeaders;
+    protected override string MethodCore => _inner.Method;
 
-    public override Metadata ResponseTrailers => inner.ResponseTrailers;
+    protected override string HostCore => _inner.Host;
 
-    public override DateTime Deadline => inner.Deadline;
+    protected override string PeerCore => _inner.Peer;
 
-    public override CancellationToken CancellationToken => cancellationToken;
+    protected override DateTime DeadlineCore => _inner.Deadline;
 
-    public override HttpContext? HttpContext => inner.HttpContext;
+    protected override Metadata RequestHeadersCore => _inner.RequestHeaders;
 
-    public override Task WriteResponseHeadersAsync(Metadata responseHeaders) => inner.WriteResponseHeadersAsync(responseHeaders);
+    protected override CancellationToken CancellationTokenCore => _cancellationToken;
+
+    protected override Metadata ResponseTrailersCore => _inner.ResponseTrailers;
+
+    protected override Status StatusCore
+    {
+        get => _inner.Status;
+        set => _inner.Status = value;
+    }
+
+    protected override WriteOptions? WriteOptionsCore
+    {
+        get => _inner.WriteOptions;
+        set => _inner.WriteOptions = value;
+    }
+
+    protected override AuthContext AuthContextCore => _inner.AuthContext;
+
+    protected override IDictionary<object, object> UserStateCore => _inner.UserState;
+
+    protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) => _inner.CreatePropagationToken(options);
+
+    protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => _inner.WriteResponseHeadersAsync(responseHeaders);
 }

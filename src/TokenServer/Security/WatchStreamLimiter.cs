@@ -1,4 +1,4 @@
-using TokenCenter.Protocol;
+using Grpc.Core;
 
 namespace TokenCenter.Server.Security;
 
@@ -15,7 +15,7 @@ internal sealed class WatchStreamLimiter(int limit)
             var open = _open.GetValueOrDefault(caller);
             if (open >= limit)
             {
-                throw new RpcException(StatusCode.ResourceExhausted, $"too many WatchTokens streams for this caller: {open} open, the limit is {limit} (Limits:WatchStreamsPerCaller)");
+                throw new RpcException(new Status(StatusCode.ResourceExhausted, $"too many WatchTokens streams for this caller: {open} open, the limit is {limit} (Limits:WatchStreamsPerCaller)"));
             }
 
             _open[caller] = open + 1;

@@ -1,4 +1,4 @@
-using TokenCenter.Protocol;
+using Grpc.Core;
 using TokenCenter.Server.Engine;
 using TokenCenter.Server.Options;
 using TokenCenter.V1;
@@ -60,7 +60,7 @@ internal static class KeyValidator
         var slotKey = TokenSlotKey.FromProto(key);
         if (!engine.IsConfigured(slotKey))
         {
-            throw new RpcException(StatusCode.NotFound, new UnknownTokenKeyException(slotKey).Message);
+            throw new RpcException(new Status(StatusCode.NotFound, new UnknownTokenKeyException(slotKey).Message));
         }
 
         return slotKey;
@@ -91,5 +91,5 @@ internal static class KeyValidator
         return new string([.. shown.Select(c => char.IsControl(c) ? '?' : c)]);
     }
 
-    private static RpcException Invalid(string message) => new(StatusCode.InvalidArgument, message);
+    private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
-using TokenCenter.Protocol;
-using TokenCenter.Protocol.Server;
+using Grpc.Core;
 using TokenCenter.Server.Engine;
 
 namespace TokenCenter.Server.Services;
@@ -26,15 +25,15 @@ internal static class ServiceErrors
     public static RpcException? Map(Exception ex, ServerCallContext context, TimeProvider time) => ex switch
     {
         RpcException => null,
-        UnknownTokenKeyException u => new RpcException(StatusCode.NotFound, u.Message),
-        UpstreamUnavailableException u => new RpcException(StatusCode.Unavailable, $"WeChat answered errcode {u.ErrCode}: {u.ErrMsg}"),
-        TokenUnavailableException t => new RpcException(StatusCode.Unavailable, t.Message),
-        TokenStoreUnavailableException s => new RpcException(StatusCode.Unavailable, $"the token store is unavailable: {s.Message}"),
+        UnknownTokenKeyException u => new RpcException(new Status(StatusCode.NotFound, u.Message)),
+        UpstreamUnavailableException u => new RpcException(new Status(StatusCode.Unavailable, $"WeChat answered errcode {u.ErrCode}: {u.ErrMsg}")),
+        TokenUnavailableException t => new RpcException(new Status(StatusCode.Unavailable, t.Message)),
+        TokenStoreUnavailableException s => new RpcException(new Status(StatusCode.Unavailable, $"the token store is unavailable: {s.Message}")),
         RefreshQuotaExceededException q => QuotaExceeded(q),
         // Deadlines are wall-clock (grpc-timeout), whatever clock token lifetimes run on.
         OperationCanceledException when context.CancellationToken.IsCancellationRequested => TimeProvider.System.GetUtcNow().UtcDateTime >= context.Deadline
-            ? new RpcException(StatusCode.DeadlineExceeded, "the deadline passed before a token was available")
-            : new RpcException(StatusCode.Cancelled, "the call was cancelled"),
+            ? new RpcException(new Status(StatusCode.DeadlineExceeded, "the deadline passed before a token was available"))
+            : new RpcException(new Status(StatusCode.Cancelled, "the call was cancelled")),
         _ => null,
     };
 
@@ -45,6 +44,6 @@ internal static class ServiceErrors
             { RetryAfterTrailer, ((long)Math.Ceiling(q.RetryAfter.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture) },
         };
         var message = $"forced refresh of {q.Key} refused by the quota guard ({q.Reason}); retry after {RefreshQuotaExceededException.Seconds(q.RetryAfter)} s";
-        return new RpcException(StatusCode.ResourceExhausted, message, trailers);
+        return new RpcException(new Status(StatusCode.ResourceExhausted, message), trailers);
     }
 }

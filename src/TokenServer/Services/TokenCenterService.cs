@@ -1,6 +1,5 @@
 using System.Threading.Channels;
-using TokenCenter.Protocol;
-using TokenCenter.Protocol.Server;
+using Grpc.Core;
 using TokenCenter.Server.Engine;
 using TokenCenter.V1;
 
@@ -55,7 +54,7 @@ public sealed class TokenCenterService
         var key = KeyValidator.Validate(request.Key, "key", _engine);
         if (string.IsNullOrEmpty(request.StaleValue))
         {
-            throw new RpcException(StatusCode.InvalidArgument, "stale_value is required");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "stale_value is required"));
         }
 
         return ServiceErrors.Run(context, _time, ct => _engine.ForceRefreshAsync(key, request.StaleValue, ct));
@@ -69,7 +68,7 @@ public sealed class TokenCenterService
         ArgumentNullException.ThrowIfNull(context);
         if (request.Keys.Count == 0)
         {
-            throw new RpcException(StatusCode.InvalidArgument, "keys must name at least one key");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "keys must name at least one key"));
         }
 
         foreach (var k in request.Keys.Where(NeedsLoading))
@@ -99,7 +98,7 @@ public sealed class TokenCenterService
             throw ServiceErrors.Map(new OperationCanceledException(ct), context, _time)!;
         }
 
-        throw new RpcException(StatusCode.Unavailable, "the server is shutting down; reconnect");
+        throw new RpcException(new Status(StatusCode.Unavailable, "the server is shutting down; reconnect"));
     }
 
     /// <summary>GetStatus: health of every configured key; never a token value.</summary>

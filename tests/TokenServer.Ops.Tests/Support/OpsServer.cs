@@ -7,7 +7,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TokenCenter.Protocol;
-using TokenCenter.Protocol.Client;
 using TokenCenter.Server.Hosting;
 using TokenCenter.V1;
 using WeChatSimulator;
@@ -66,6 +65,7 @@ public sealed class OpsServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         builder.Logging.AddProvider(logs);
+        if (Environment.GetEnvironmentVariable("TC_TEST_LOG") == "1") { builder.Logging.AddSimpleConsole(); }
         builder.AddTokenServer();
         var app = builder.Build();
         try
@@ -104,7 +104,7 @@ public sealed class OpsServer : IAsyncDisposable
             headers.Add("authorization", "Bearer " + key);
         }
 
-        return new CallOptions(Headers: headers, Deadline: TimeProvider.System.GetUtcNow().UtcDateTime + (timeout ?? TimeSpan.FromSeconds(20)));
+        return new CallOptions(headers: headers, deadline: TimeProvider.System.GetUtcNow().UtcDateTime + (timeout ?? TimeSpan.FromSeconds(20)));
     }
 
     public static GetTokenRequest Get(string appId) => new() { Key = new TokenKey { Kind = TokenKind.AccessToken, AppId = appId } };

@@ -30,9 +30,18 @@ internal static class RawGrpc
         }
 
         configure?.Invoke(request);
-        var response = await Client.SendAsync(request);
-        _ = await response.Content.ReadAsByteArrayAsync();
+        // Headers first: a trailers-only answer (e.g. DEADLINE_EXCEEDED while the body is still being
+        // sent) carries its status there, even when the server then resets the unfinished upload.
+        var response = await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         var headerStatus = Get(response.Headers, "grpc-status");
+        try
+        {
+            _ = await response.Content.ReadAsByteArrayAsync();
+        }
+        catch (HttpRequestException) when (headerStatus is not null)
+        {
+        }
+
         var status = headerStatus ?? Get(response.TrailingHeaders, "grpc-status");
         var message = Get(response.Headers, "grpc-message") ?? Get(response.TrailingHeaders, "grpc-message");
         return new Result(response, headerStatus, status, message is null ? null : Uri.UnescapeDataString(message));

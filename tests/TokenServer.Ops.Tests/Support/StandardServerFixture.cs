@@ -10,8 +10,8 @@ public sealed class StandardServerFixture : IAsyncLifetime
         Server = await OpsServer.StartAsync(TestKeys.Standard(withBadApp: true), admin: true);
 
         // The bad app's first refresh has failed (and its error is recorded) once GetToken answers UNAVAILABLE.
-        var ex = await Assert.ThrowsAsync<TokenCenter.Protocol.RpcException>(() => Server.GetTokenAsync(TestKeys.BadApp));
-        Assert.Equal(TokenCenter.Protocol.StatusCode.Unavailable, ex.StatusCode);
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Server.GetTokenAsync(TestKeys.BadApp));
+        Assert.Equal(Grpc.Core.StatusCode.Unavailable, ex.StatusCode);
     }
 
     public async Task DisposeAsync() => await Server.DisposeAsync();

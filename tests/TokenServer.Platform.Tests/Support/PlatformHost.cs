@@ -1,4 +1,3 @@
-using TokenCenter.Protocol.Client;
 using TokenServer.Tests.Support;
 using WeChatSimulator;
 

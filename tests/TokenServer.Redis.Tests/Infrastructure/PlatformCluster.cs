@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using TokenCenter.Protocol;
-using TokenCenter.Protocol.Client;
 using TokenCenter.Server.Engine;
 using TokenCenter.V1;
 using TokenServer.Tests.Support;

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
 using TokenCenter.Protocol;
-using TokenCenter.Protocol.Client;
 using TokenCenter.Server.Engine;
 using TokenCenter.V1;
 using TokenServer.Tests.Support;

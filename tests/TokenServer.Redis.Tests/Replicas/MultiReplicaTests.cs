@@ -4,7 +4,6 @@ using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using TokenCenter.Protocol;
-using TokenCenter.Protocol.Client;
 using TokenCenter.Server.Engine;
 using TokenCenter.Server.Storage.Redis;
 using TokenCenter.V1;

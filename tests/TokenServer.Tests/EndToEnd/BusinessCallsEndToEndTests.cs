@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using TokenCenter.Protocol;
-using TokenCenter.Protocol.Client;
 using TokenCenter.V1;
 using TokenServer.Tests.Support;
 using WeChatSimulator;

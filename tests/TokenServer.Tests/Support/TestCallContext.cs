@@ -1,25 +1,29 @@
-using Microsoft.AspNetCore.Http;
-using TokenCenter.Protocol;
-using TokenCenter.Protocol.Server;
-
 namespace TokenServer.Tests.Support;
 
 /// <summary>A <see cref="ServerCallContext"/> for calling the service class directly.</summary>
 internal sealed class TestCallContext(CancellationToken cancellationToken = default) : ServerCallContext
 {
-    public override string Method => "/tokencenter.v1.TokenCenter/Test";
+    protected override string MethodCore => "/tokencenter.v1.TokenCenter/Test";
 
-    public override string Peer => "ipv4:127.0.0.1:1";
+    protected override string HostCore => "localhost";
 
-    public override Metadata RequestHeaders { get; } = [];
+    protected override string PeerCore => "ipv4:127.0.0.1:1";
 
-    public override Metadata ResponseTrailers { get; } = [];
+    protected override DateTime DeadlineCore => DateTime.MaxValue;
 
-    public override DateTime Deadline => DateTime.MaxValue;
+    protected override Metadata RequestHeadersCore { get; } = [];
 
-    public override CancellationToken CancellationToken => cancellationToken;
+    protected override CancellationToken CancellationTokenCore => cancellationToken;
 
-    public override HttpContext? HttpContext => null;
+    protected override Metadata ResponseTrailersCore { get; } = [];
 
-    public override Task WriteResponseHeadersAsync(Metadata responseHeaders) => Task.CompletedTask;
+    protected override Status StatusCore { get; set; }
+
+    protected override WriteOptions? WriteOptionsCore { get; set; }
+
+    protected override AuthContext AuthContextCore { get; } = new(null, []);
+
+    protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) => throw new NotSupportedException();
+
+    protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
 }

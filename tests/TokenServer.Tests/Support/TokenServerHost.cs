@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using TokenCenter.Protocol.Client;
 using TokenCenter.Server.Hosting;
 
 namespace TokenServer.Tests.Support;
