@@ -1,19 +1,12 @@
 #!/usr/bin/env bash
-# Starts a Docker engine if none answers (vfs storage: works inside a container, no overlayfs needed)
-# and builds the local Redis image the Redis tests run in containers (Testcontainers.Redis). No image
+# Starts a Docker engine if none answers (.ci/docker-engine.sh) and builds the local Redis image the
+# Redis tests run in containers (Testcontainers.Redis). No image
 # registry is reachable here, so the image is FROM scratch: Debian's redis-server and redis-cli plus
 # the libraries ldd lists (a few MB, builds in seconds). Prints the image name on success.
 set -euo pipefail
 image="${TC_REDIS_IMAGE:-tokencenter-redis:local}"
-SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
 
-if ! docker version >/dev/null 2>&1; then
-  if [ ! -S /var/run/docker.sock ]; then
-    $SUDO sh -c 'nohup dockerd --storage-driver=vfs >/var/log/dockerd.log 2>&1 &'
-  fi
-  for _ in $(seq 1 60); do docker version >/dev/null 2>&1 && break; sleep 1; done
-  docker version >/dev/null 2>&1 || { echo "dockerd did not answer on /var/run/docker.sock (see /var/log/dockerd.log)" >&2; exit 1; }
-fi
+bash "$(dirname "$0")/docker-engine.sh"
 
 if ! docker image inspect "$image" >/dev/null 2>&1; then
   ctx=$(mktemp -d)
