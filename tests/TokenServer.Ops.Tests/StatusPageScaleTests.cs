@@ -53,7 +53,7 @@ public sealed class StatusPageScaleTests(ITestOutputHelper output)
         await Assertions.Expect(cards.First).ToContainTextAsync((count + 3).ToString(System.Globalization.CultureInfo.InvariantCulture));
         await Assertions.Expect(page.Locator("#cards")).ToContainTextAsync("without a valid token");
         var summaryTop = (await page.Locator("#cards").BoundingBoxAsync())!.Y;
-        var tableTop = (await page.Locator("table").BoundingBoxAsync())!.Y;
+        var tableTop = (await page.Locator("#keysTable").BoundingBoxAsync())!.Y;
         Assert.True(summaryTop < tableTop, "the summary comes before the table");
         Assert.True(await page.Locator("#history rect").CountAsync() > 0, "the 24 h chart shows this hour's refreshes");
 

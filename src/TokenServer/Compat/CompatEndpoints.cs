@@ -52,7 +52,7 @@ public static class WeChatCompatEndpoints
             return;
         }
 
-        var reply = await service.AnswerAsync(b.GrantType, b.AppId, b.Secret, b.Force, context.RequestAborted);
+        var reply = await service.AnswerAsync(b.GrantType, b.AppId, b.Secret, b.Force, context.RequestAborted, context.Connection.RemoteIpAddress?.ToString());
         await reply.WriteAsync(context, time);
     }
 

@@ -8,11 +8,11 @@ namespace TokenCenter.Server.Compat;
 /// REMAINING lifetime. <c>force_refresh</c> goes through <see cref="CompatForceRefresh"/> (never rotates a token
 /// WeChat accepts), then the engine's compare-and-refresh and quota guard.
 /// </summary>
-internal sealed partial class CompatTokenService(CompatCredentials credentials, TokenEngine engine, CompatForceRefresh force, TimeProvider time, ILogger<CompatTokenService> logger)
+internal sealed partial class CompatTokenService(CompatCredentials credentials, TokenEngine engine, CompatForceRefresh force, Operations.ForcedRefreshAudit audit, TimeProvider time, ILogger<CompatTokenService> logger)
 {
     public const string ClientCredential = "client_credential";
 
-    public async Task<CompatReply> AnswerAsync(string? grantType, string? appId, string? secret, bool forceRefresh, CancellationToken cancellationToken)
+    public async Task<CompatReply> AnswerAsync(string? grantType, string? appId, string? secret, bool forceRefresh, CancellationToken cancellationToken, string? from = null)
     {
         if (string.IsNullOrEmpty(appId))
         {
@@ -40,7 +40,7 @@ internal sealed partial class CompatTokenService(CompatCredentials credentials, 
         try
         {
             var token = forceRefresh
-                ? await force.RefreshAsync(key, cancellationToken).ConfigureAwait(false)
+                ? await ForceAsync(key, $"compat:{appId} from {from ?? "unknown"}", cancellationToken).ConfigureAwait(false)
                 : await engine.GetAsync(key, cancellationToken).ConfigureAwait(false);
 
             var remaining = (long)Math.Floor((token.ExpiresAt.ToDateTimeOffset() - time.GetUtcNow()).TotalSeconds);
@@ -74,6 +74,28 @@ internal sealed partial class CompatTokenService(CompatCredentials credentials, 
 
     private static string Printable(string value) =>
         value.Length <= 32 && value.All(char.IsAsciiLetterOrDigit) ? value : "(malformed)";
+
+    /// <summary>A forced request, recorded in the audit trail with its outcome.</summary>
+    private async Task<TokenCenter.V1.Token> ForceAsync(TokenSlotKey key, string caller, CancellationToken cancellationToken)
+    {
+        var heldBefore = engine.HeldVersion(key);
+        try
+        {
+            var token = await force.RefreshAsync(key, cancellationToken).ConfigureAwait(false);
+            audit.Record(caller, key, Operations.ForcedRefreshAudit.OutcomeOf(heldBefore, token), token.Version);
+            return token;
+        }
+        catch (RefreshQuotaExceededException)
+        {
+            audit.Record(caller, key, Operations.ForcedRefreshAudit.RefusedByQuota, 0);
+            throw;
+        }
+        catch (Exception ex) when (ex is UpstreamUnavailableException or TokenUnavailableException or TokenStoreUnavailableException)
+        {
+            audit.Record(caller, key, "failed: " + ex.GetType().Name.Replace("Exception", string.Empty, StringComparison.Ordinal), 0);
+            throw;
+        }
+    }
 
     [LoggerMessage(EventId = 600, Level = LogLevel.Information, Message = "WeChat-compatible token request for appid {AppId} refused with errcode {ErrCode}")]
     private static partial void LogRefused(ILogger logger, string appId, int errCode);

@@ -44,6 +44,9 @@ public sealed partial class TokenEngine
     /// </summary>
     internal event Action<TokenSlotKey>? ForceRefreshed;
 
+    /// <summary>Version of the token held for <paramref name="key"/> (0 when none).</summary>
+    internal long HeldVersion(TokenSlotKey key) => TryGetSlot(key, out var slot) ? slot.State?.Token?.Version ?? 0 : 0;
+
     internal bool TryGetSlot(TokenSlotKey key, [NotNullWhen(true)] out TokenSlot? slot) =>
         _slots.TryGetValue(key, out slot) || _dynamic.TryGetValue(key, out slot);
 

@@ -31,6 +31,7 @@ internal static class OperationsHostingExtensions
 
         services.AddMetrics();
         services.TryAddSingleton<RecentActivity>();
+        services.TryAddSingleton<ForcedRefreshAudit>();
         services.TryAddSingleton<TokenCenterMetrics>();
         services.TryAddSingleton<TokenLifetimeGauge>();
         services.AddHostedService<MetricsStartup>();

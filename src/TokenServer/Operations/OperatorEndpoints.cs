@@ -18,7 +18,7 @@ internal static class OperatorEndpoints
             .OnListeners(ListenerAddresses.Names.Web, ListenerAddresses.Names.Admin);
         group.MapGet("/", (HttpContext http) => Asset(http, "status.html", "text/html; charset=utf-8")).WithDisplayName("Status page");
         group.MapGet("/status.js", (HttpContext http) => Asset(http, "status.js", "text/javascript; charset=utf-8")).WithDisplayName("Status page script");
-        group.MapGet("/status.json", async (HttpContext http, TokenEngine engine, Observability.RecentActivity recent) =>
+        group.MapGet("/status.json", async (HttpContext http, TokenEngine engine, Observability.RecentActivity recent, ForcedRefreshAudit audit) =>
         {
             if (StatusQueryParser.Parse(http.Request.Query) is not { } query)
             {
@@ -27,7 +27,7 @@ internal static class OperatorEndpoints
 
             var page = await engine.GetStatusPageAsync(query, http.RequestAborted).ConfigureAwait(false);
             NoStore(http);
-            return Results.Json(StatusJson.From(page, query, recent.Snapshot()), StatusJsonContext.Default.StatusDocument);
+            return Results.Json(StatusJson.From(page, query, recent.Snapshot(), audit.Recent()), StatusJsonContext.Default.StatusDocument);
         }).WithDisplayName("Status JSON");
     }
 

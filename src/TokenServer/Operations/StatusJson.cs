@@ -15,7 +15,7 @@ internal static class StatusJson
     /// <summary>WeChat's daily quota of token endpoint calls per app (WECHAT_UPSTREAM.md).</summary>
     public const int WeChatDailyQuota = 2000;
 
-    public static StatusDocument From(StatusPage page, StatusQuery query, IReadOnlyList<Observability.HourActivity> history) => new(
+    public static StatusDocument From(StatusPage page, StatusQuery query, IReadOnlyList<Observability.HourActivity> history, IReadOnlyList<ForcedRefreshRecord> forced) => new(
         page.Replica,
         page.Store,
         page.StoreReachable,
@@ -34,7 +34,8 @@ internal static class StatusJson
             history.Sum(h => h.LockFailures)),
         [.. history.Select(h => new HourDocument(h.Hour, h.Startup, h.Proactive, h.Forced, h.Failures, h.UpstreamErrors))],
         new PageDocument((query.Offset / query.Size) + 1, query.Size, page.Matching, Math.Max(1, (page.Matching + query.Size - 1) / query.Size)),
-        [.. page.Keys.Select(Key)]);
+        [.. page.Keys.Select(Key)],
+        [.. forced.Take(20).Select(f => new ForcedDocument(At(f.At), f.Caller, TokensHealthCheck.Name(f.Key), f.Outcome, f.Version))]);
 
     private static int Count(StatusPage page, KeyHealth health) => page.Counts.GetValueOrDefault(health);
 
@@ -65,7 +66,10 @@ internal static class StatusJson
         SummaryDocument Summary,
         IReadOnlyList<HourDocument> History,
         PageDocument Page,
-        IReadOnlyList<KeyDocument> Keys);
+        IReadOnlyList<KeyDocument> Keys,
+        IReadOnlyList<ForcedDocument> RecentForcedRefreshes);
+
+    internal sealed record ForcedDocument(DateTimeOffset? At, string Caller, string Key, string Outcome, long Version);
 
     internal sealed record SummaryDocument(
         int Keys,

@@ -128,11 +128,30 @@
     $("next").disabled = status.page.number >= status.page.pages;
   }
 
+  function renderForced(list) {
+    var rows = list.map(function (f) {
+      var row = el("tr");
+      row.appendChild(el("td", time(f.at)));
+      row.appendChild(el("td", f.caller));
+      row.appendChild(el("td", f.key));
+      row.appendChild(el("td", f.outcome.replace(/_/g, " "), f.outcome === "rotated" ? "ok" : f.outcome === "answered_current" ? "" : "warn"));
+      row.appendChild(el("td", String(f.version)));
+      return row;
+    });
+    if (rows.length === 0) {
+      var empty = el("tr"), td = el("td", "No forced refresh since this replica started.", "muted");
+      td.colSpan = 5; empty.appendChild(td); rows.push(empty);
+    }
+    var body = $("forced");
+    body.replaceChildren.apply(body, rows);
+  }
+
   function render(status) {
     $("where").textContent = "replica " + status.replica + " · store " + status.store + (status.storeReachable ? " (reachable)" : " (UNREACHABLE)") + " · as of " + time(status.now);
     renderCards(status.summary, status);
     renderHistory(status.history);
     renderKeys(status);
+    renderForced(status.recentForcedRefreshes);
     $("error").textContent = "";
   }
   function load() {

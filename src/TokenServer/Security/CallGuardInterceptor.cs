@@ -27,7 +27,11 @@ internal sealed class CallGuardInterceptor(
         if (registry.Enabled)
         {
             // The app list is built only when there is a caller to check it against.
-            Authorize(context, request);
+            var caller = Authorize(context, request);
+            if (request is ForceRefreshRequest)
+            {
+                CallerName.Set(context, caller.Name); // for the audit trail of forced refreshes
+            }
         }
 
         return continuation(request, context);

@@ -13,15 +13,17 @@ public sealed class TokenCenterService
 {
     private readonly TokenEngine _engine;
     private readonly TimeProvider _time;
+    private readonly Operations.ForcedRefreshAudit? _audit;
     private Task<Token>? _lastAnswer;
 
-    /// <summary>Creates the service over <paramref name="engine"/>.</summary>
-    public TokenCenterService(TokenEngine engine, TimeProvider time)
+    /// <summary>Creates the service over <paramref name="engine"/>; forced refreshes are recorded in <paramref name="audit"/> when given.</summary>
+    public TokenCenterService(TokenEngine engine, TimeProvider time, Operations.ForcedRefreshAudit? audit = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(time);
         _engine = engine;
         _time = time;
+        _audit = audit;
     }
 
     /// <summary>GetToken: the current token; never waits on WeChat when a valid token is held.</summary>
@@ -57,7 +59,24 @@ public sealed class TokenCenterService
             throw new RpcException(new Status(StatusCode.InvalidArgument, "stale_value is required"));
         }
 
-        return ServiceErrors.Run(context, _time, ct => _engine.ForceRefreshAsync(key, request.StaleValue, ct));
+        var forced = ServiceErrors.Run(context, _time, ct => _engine.ForceRefreshAsync(key, request.StaleValue, ct));
+        return _audit is null ? forced : AuditedAsync(forced, key, Security.CallerName.Of(context), _engine.HeldVersion(key));
+    }
+
+    private async Task<Token> AuditedAsync(Task<Token> forced, TokenSlotKey key, string caller, long heldBefore)
+    {
+        try
+        {
+            var token = await forced.ConfigureAwait(false);
+            _audit!.Record(caller, key, Operations.ForcedRefreshAudit.OutcomeOf(heldBefore, token), token.Version);
+            return token;
+        }
+        catch (RpcException ex)
+        {
+            var outcome = ex.StatusCode == StatusCode.ResourceExhausted ? Operations.ForcedRefreshAudit.RefusedByQuota : "failed: " + ex.StatusCode;
+            _audit!.Record(caller, key, outcome, 0);
+            throw;
+        }
     }
 
     /// <summary>WatchTokens: the current token of each key, then every new one, until the caller cancels or the server stops.</summary>
@@ -106,7 +125,14 @@ public sealed class TokenCenterService
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        return ServiceErrors.Run(context, _time, ct => _engine.GetStatusAsync(ct));
+        return _audit is null ? ServiceErrors.Run(context, _time, ct => _engine.GetStatusAsync(ct)) : StatusWithAuditAsync(context);
+    }
+
+    private async Task<StatusReply> StatusWithAuditAsync(ServerCallContext context)
+    {
+        var reply = await ServiceErrors.Run(context, _time, ct => _engine.GetStatusAsync(ct)).ConfigureAwait(false);
+        reply.RecentForcedRefreshes.AddRange(_audit!.Recent());
+        return reply;
     }
 
     // The engine answers the same message instance for one version of a key: the last completed task
