@@ -4,8 +4,12 @@ namespace TokenCenter.Server.Engine;
 
 public sealed partial class TokenEngine
 {
+    /// <summary>Least wall-clock time between two reconcile passes after one failed (no spinning on a flapping store).</summary>
+    internal static readonly TimeSpan ReconcileRetryPause = TimeSpan.FromSeconds(1);
+
     private int _reconcileRequests;
     private int _reconcileRunning;
+    private bool _lastReconcileFailed;
 
     /// <summary>
     /// Reconciles every slot with the store by version: adopts a newer valid stored token; writes back
@@ -17,6 +21,7 @@ public sealed partial class TokenEngine
     internal async Task<int> ReconcileAsync(CancellationToken cancellationToken)
     {
         var written = 0;
+        _lastReconcileFailed = false;
         foreach (var slot in _slots.Values)
         {
             try
@@ -29,11 +34,36 @@ public sealed partial class TokenEngine
             catch (TokenStoreUnavailableException ex)
             {
                 EngineLog.ReconcileFailed(_logger, slot.Key, ex.Message);
+                _lastReconcileFailed = true;
                 break; // the next ReconcileNeeded (store back) runs a new pass
             }
+
+            RefreshAtOnceIfNoValidToken(slot);
         }
 
         return written;
+    }
+
+    /// <summary>
+    /// The store answers again and neither it nor this replica holds a valid token for the key: refresh
+    /// now instead of waiting out the failure backoff (up to Refresh:RetryMaxDelay) while callers get
+    /// UNAVAILABLE. Runs through the lock, so a storm of replicas still reaches WeChat once.
+    /// </summary>
+    private void RefreshAtOnceIfNoValidToken(TokenSlot slot)
+    {
+        if (_stopping.IsCancellationRequested || (slot.State?.Token is { } held && held.IsValidAt(_time.GetUtcNow())))
+        {
+            return;
+        }
+
+        Task<SlotState> flight;
+        lock (slot.Gate)
+        {
+            slot.RetryNotBefore = null;
+            flight = StartOrJoin(slot, slot.EverHeld ? RefreshTrigger.Proactive : RefreshTrigger.Startup, null, out _);
+        }
+
+        _ = flight.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     private async Task<bool> ReconcileSlotAsync(TokenSlot slot, CancellationToken cancellationToken)
@@ -91,6 +121,21 @@ public sealed partial class TokenEngine
             {
                 Volatile.Write(ref _reconcileRunning, 0);
                 return;
+            }
+
+            if (_lastReconcileFailed)
+            {
+                // A store that answers reads but fails writes (READONLY) would otherwise restart a
+                // pass at every read that succeeds: pause, on wall-clock time like a timeout.
+                try
+                {
+                    await Task.Delay(ReconcileRetryPause, TimeProvider.System, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    Volatile.Write(ref _reconcileRunning, 0);
+                    return;
+                }
             }
 
             if (Volatile.Read(ref _reconcileRequests) != seen)
