@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The README's test command: builds the solution in Release, runs every xunit test project, then
 # the grpc-js interop suite against a started TokenServer, and prints "N passed, N failed".
-# Needs: .NET 10 SDK, Node.js + npm, redis-server (the Redis tests start their own instances),
-# chromium (status page), prometheus + promtool (metrics scrape, alert rules), a Docker engine and
-# docker-compose (image and compose tests).
+# Needs: .NET 10 SDK, Node.js + npm, redis-server, chromium (status page), prometheus + promtool
+# (metrics scrape, alert rules), a Docker engine and docker-compose (image and compose tests; the Redis
+# tests run single, Sentinel and Cluster topologies in containers from the image .ci/redis-image.sh builds,
+# redis-server processes for the kill/restart tests).
 set -uo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

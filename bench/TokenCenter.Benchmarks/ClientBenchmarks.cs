@@ -10,7 +10,7 @@ namespace TokenCenter.Benchmarks;
 /// <summary>
 /// The TokenClient hot path: a cached <c>GetAccessTokenAsync</c> (the client holds the token, pushed over
 /// WatchTokens) against a plain <see cref="ConcurrentDictionary{TKey, TValue}"/> lookup (the baseline), and
-/// against a Redis GET through StackExchange.Redis 1.2.6 on a local redis-server, which is what
+/// against a Redis GET through StackExchange.Redis 2.13.23 on a local redis-server, which is what
 /// Senparc-style deployments do on every call. Needs a running TokenServer and redis-server, given by
 /// <c>TC_BENCH_GRPC</c> (the gRPC address; the demo app of appsettings.Development.json) and
 /// <c>TC_BENCH_REDIS</c> (host:port); the bench driver starts both. Without them the class is not run.
@@ -68,7 +68,7 @@ public class ClientBenchmarks
     [BenchmarkCategory(Category)]
     public ValueTask<string> Cached() => _client.GetAccessTokenAsync(AppId);
 
-    [Benchmark(Description = "Redis GET (StackExchange.Redis 1.2.6)")]
+    [Benchmark(Description = "Redis GET (StackExchange.Redis 2.13.23)")]
     [BenchmarkCategory(Category)]
     public async Task<string> RedisGet() => (await _database.StringGetAsync(_redisKey).ConfigureAwait(false))!;
 }

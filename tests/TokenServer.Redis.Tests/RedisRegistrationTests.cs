@@ -35,7 +35,7 @@ public sealed class RedisRegistrationTests
     }
 
     [Fact]
-    public async Task Redis_store_and_redlock_replace_the_defaults_when_configured()
+    public async Task Redis_store_and_the_RedLock_net_lock_replace_the_defaults_when_configured()
     {
         await using var server = await RedisServer.StartAsync();
         await using var provider = Build(
@@ -44,7 +44,7 @@ public sealed class RedisRegistrationTests
 
         Assert.True(configured);
         var store = Assert.IsType<RedisTokenStore>(provider.GetRequiredService<ITokenStore>());
-        var redlock = Assert.IsType<Redlock>(provider.GetRequiredService<IDistributedLock>());
+        var redlock = Assert.IsType<RedisRefreshLock>(provider.GetRequiredService<IDistributedLock>());
         Assert.Single(redlock.Masters);
         Assert.Contains(provider.GetServices<IHostedService>(), s => s is RedisTokenStoreMonitor);
         Assert.True(await store.PingAsync(default));
@@ -64,7 +64,6 @@ public sealed class RedisRegistrationTests
 
     [Theory]
     [InlineData("Redis:KeyPrefix", "a{b}", "Redis:KeyPrefix")]
-    [InlineData("Redis:ClockDriftFactor", "0.9", "Redis:ClockDriftFactor")]
     [InlineData("Redis:EventsCheckInterval", "00:00:00", "Redis:EventsCheckInterval")]
     [InlineData("Redis:LockEndpoints:0", "host:1,nosuchkeyword=1", "Redis:LockEndpoints:0")]
     public void Invalid_options_fail_with_a_message_naming_the_key(string key, string value, string named)
@@ -95,7 +94,6 @@ public sealed class RedisRegistrationTests
         Assert.False(options.IsEnabled);
         Assert.Equal("tc", options.KeyPrefix);
         Assert.Equal(TimeSpan.FromSeconds(5), options.EventsCheckInterval);
-        Assert.Equal(0.01, options.ClockDriftFactor);
         Assert.Empty(options.LockEndpoints);
     }
 
@@ -105,7 +103,7 @@ public sealed class RedisRegistrationTests
         await using var server = await RedisServer.StartAsync();
         await using var provider = Build(Config(("Redis:Configuration", server.Configuration)), out _);
         var health = provider.GetRequiredService<HealthCheckService>();
-        await provider.GetRequiredService<Redlock>().ConnectAsync();
+        await provider.GetRequiredService<RedisRefreshLock>().ConnectAsync();
 
         var up = await health.CheckHealthAsync();
         Assert.Equal(HealthStatus.Healthy, up.Status);

@@ -18,6 +18,24 @@ public sealed class RedisTokenStoreFaultTests : IAsyncLifetime
     private static StoredToken Token(string value, long version) => new(value, Start + TimeSpan.FromHours(2), Start, version);
 
     [Fact]
+    public async Task A_store_on_a_read_only_replica_answers_reads_but_is_not_ready_and_says_writes_fail()
+    {
+        await using var primary = await RedisServer.StartAsync();
+        Assert.Equal("+OK", await _server.CommandAsync("REPLICAOF", "127.0.0.1", primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        await using var replica = TestStores.Store(TestStores.Options(_server.Configuration), new ManualClock(Start));
+
+        Assert.Null(await replica.Store.GetAsync(Key, default)); // reads work
+        var reason = await replica.Store.CheckAsync(default);
+
+        Assert.NotNull(reason);
+        Assert.Contains("write probe", reason, StringComparison.Ordinal);
+        // SE.Redis knows the node is a replica and refuses the write itself; a node it still takes
+        // for a master would answer READONLY, which fails the probe the same way.
+        Assert.True(reason.Contains("requires writable", StringComparison.Ordinal) || reason.Contains("READONLY", StringComparison.Ordinal), reason);
+        Assert.False(await replica.Store.PingAsync(default));
+    }
+
+    [Fact]
     public async Task Get_after_redis_is_killed_throws_store_unavailable_and_recovers_after_restart()
     {
         await using var replica = TestStores.Store(TestStores.Options(_server.Configuration), new ManualClock(Start));

@@ -65,6 +65,19 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void A_lock_lease_that_cannot_cover_an_upstream_attempt_or_a_wait_shorter_than_the_lease_is_reported()
+    {
+        var message = Failure(s =>
+        {
+            s["TokenCenter:Upstream:Timeout"] = "00:00:05";
+            s["TokenCenter:Refresh:LockLease"] = "00:00:08";
+            s["TokenCenter:Refresh:LockWait"] = "00:00:06";
+        });
+        Assert.Contains("TokenCenter:Refresh:LockLease must be at least twice TokenCenter:Upstream:Timeout", message);
+        Assert.Contains("TokenCenter:Refresh:LockWait must be at least TokenCenter:Refresh:LockLease", message);
+    }
+
+    [Fact]
     public void Secrets_never_appear_in_validation_messages_or_ToString()
     {
         var message = Failure(s =>

@@ -28,8 +28,7 @@ internal sealed class Replicas : IAsyncDisposable
         };
         if (count > 1)
         {
-            // StackExchange.Redis 1.x completes on pool threads; on 2 cores the pool grows too slowly
-            // for several multiplexers at once (see tests/TokenServer.Redis.Tests ThreadPoolWarmup).
+            // As the server does when Redis is used (RedLock.net's synchronous lock extension).
             ThreadPool.GetMinThreads(out var workers, out var io);
             ThreadPool.SetMinThreads(Math.Max(workers, 32), Math.Max(io, 32));
             redis = await RedisServer.StartAsync(context, cancellationToken);

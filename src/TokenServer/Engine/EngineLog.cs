@@ -40,4 +40,7 @@ internal static partial class EngineLog
 
     [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Could not reconcile {Key} with the store: {Reason}")]
     public static partial void ReconcileFailed(ILogger logger, TokenSlotKey key, string reason);
+
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Warning, Message = "Lost the refresh lock of {Key} ({Stage}): its lease lapsed or could not be extended; the token is not written (another replica may hold the lock)")]
+    public static partial void LeaseLost(ILogger logger, TokenSlotKey key, string stage);
 }

@@ -2,7 +2,7 @@ namespace TokenCenter.Server.Engine;
 
 /// <summary>
 /// The lock that makes one refresh per key run across all replicas (in-process for one replica,
-/// Redlock over Redis masters for several).
+/// RedLock.net over Redis masters for several).
 /// </summary>
 public interface IDistributedLock
 {
@@ -20,9 +20,18 @@ public interface ILockLease : IAsyncDisposable
     /// <summary>The key locked.</summary>
     TokenSlotKey Key { get; }
 
-    /// <summary>Time remaining before the lease may have lapsed (validity, clock drift taken off).</summary>
+    /// <summary>
+    /// Time remaining before the lease may have lapsed (validity, clock drift taken off). A lock that
+    /// extends its lease while held (RedLock.net) counts from the last extension known to have been sent.
+    /// </summary>
     TimeSpan RemainingValidity { get; }
 
-    /// <summary>Extends the lease to <paramref name="lease"/> from now; false when it was lost.</summary>
-    Task<bool> ExtendAsync(TimeSpan lease, CancellationToken cancellationToken);
+    /// <summary>
+    /// Whether this holder may no longer be the only one: the lease lapsed or failed to be extended,
+    /// or another holder took the lock. A lost holder must not call WeChat or write.
+    /// </summary>
+    bool IsLost { get; }
+
+    /// <summary>Cancelled once the lease is lost (see <see cref="IsLost"/>); never before.</summary>
+    CancellationToken Lost { get; }
 }

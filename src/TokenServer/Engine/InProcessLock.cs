@@ -25,7 +25,8 @@ internal sealed class InProcessLock(TimeProvider time) : IDistributedLock
                 if (!_held.TryGetValue(key, out var holder) || holder.ExpiresAt <= now)
                 {
                     holder?.Released.TrySetResult();
-                    var mine = new Holder(now + lease);
+                    holder?.Replaced();
+                    var mine = new Holder(now + lease, lease);
                     _held[key] = mine;
                     return new Lease(this, key, mine);
                 }
@@ -52,40 +53,34 @@ internal sealed class InProcessLock(TimeProvider time) : IDistributedLock
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    private sealed class Holder(DateTimeOffset expiresAt)
+    private sealed class Holder(DateTimeOffset expiresAt, TimeSpan lease)
     {
         public DateTimeOffset ExpiresAt { get; set; } = expiresAt;
 
+        public TimeSpan Lease { get; } = lease;
+
         public TaskCompletionSource Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public CancellationTokenSource LostSource { get; } = new();
+
+        /// <summary>Another holder took the lock after this one's lease lapsed.</summary>
+        public void Replaced() => LostSource.Cancel();
     }
 
     private sealed class Lease(InProcessLock owner, TokenSlotKey key, Holder holder) : ILockLease
     {
         public TokenSlotKey Key => key;
 
-        public TimeSpan RemainingValidity
-        {
-            get
-            {
-                var left = holder.ExpiresAt - owner._time.GetUtcNow();
-                return left > TimeSpan.Zero ? left : TimeSpan.Zero;
-            }
-        }
+        /// <summary>
+        /// A holder in this process is alive until it releases the lock, so its lease counts as
+        /// extended while held (as RedLock.net extends it); it is lost only when another taker replaced
+        /// it after the lease lapsed on the <see cref="TimeProvider"/> (a test clock may jump past it).
+        /// </summary>
+        public TimeSpan RemainingValidity => IsLost ? TimeSpan.Zero : holder.Lease;
 
-        public Task<bool> ExtendAsync(TimeSpan lease, CancellationToken cancellationToken)
-        {
-            lock (owner._gate)
-            {
-                var now = owner._time.GetUtcNow();
-                if (!owner._held.TryGetValue(key, out var current) || !ReferenceEquals(current, holder) || holder.ExpiresAt <= now)
-                {
-                    return Task.FromResult(false);
-                }
+        public bool IsLost => holder.LostSource.IsCancellationRequested;
 
-                holder.ExpiresAt = now + lease;
-                return Task.FromResult(true);
-            }
-        }
+        public CancellationToken Lost => holder.LostSource.Token;
 
         public ValueTask DisposeAsync()
         {

@@ -6,6 +6,9 @@ public sealed partial class TokenEngine
 {
     // Slots whose held token never reached the store (a few at most), so no pass scans every dynamic slot.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<TokenSlotKey, TokenSlot> _writeBackPending = new();
+    /// <summary>Least wall-clock time between two reconcile passes after one failed (no spinning on a flapping store).</summary>
+    internal static readonly TimeSpan ReconcileRetryPause = TimeSpan.FromSeconds(1);
+
     private int _reconcileRequests;
 
     private void MarkWriteBackPending(TokenSlot slot)
@@ -14,6 +17,7 @@ public sealed partial class TokenEngine
         _writeBackPending[slot.Key] = slot;
     }
     private int _reconcileRunning;
+    private bool _lastReconcileFailed;
 
     /// <summary>
     /// Reconciles every slot with the store by version: adopts a newer valid stored token; writes back
@@ -25,6 +29,7 @@ public sealed partial class TokenEngine
     internal async Task<int> ReconcileAsync(CancellationToken cancellationToken)
     {
         var written = 0;
+        _lastReconcileFailed = false;
         // Dynamic slots (authorizers, tickets: up to 100,000) only when their held token never reached the store.
         foreach (var slot in _slots.Values.Concat(_writeBackPending.Values).ToArray())
         {
@@ -43,8 +48,11 @@ public sealed partial class TokenEngine
                     MarkWriteBackPending(slot);
                 }
                 EngineLog.ReconcileFailed(_logger, slot.Key, ex.Message);
+                _lastReconcileFailed = true;
                 break; // the next ReconcileNeeded (store back) runs a new pass
             }
+
+            RefreshAtOnceIfNoValidToken(slot);
         }
 
         return written;
@@ -75,6 +83,28 @@ public sealed partial class TokenEngine
         }
 
         return written;
+    }
+
+    /// <summary>
+    /// The store answers again and neither it nor this replica holds a valid token for the key: refresh
+    /// now instead of waiting out the failure backoff (up to Refresh:RetryMaxDelay) while callers get
+    /// UNAVAILABLE. Runs through the lock, so a storm of replicas still reaches WeChat once.
+    /// </summary>
+    private void RefreshAtOnceIfNoValidToken(TokenSlot slot)
+    {
+        if (_stopping.IsCancellationRequested || (slot.State?.Token is { } held && held.IsValidAt(_time.GetUtcNow())))
+        {
+            return;
+        }
+
+        Task<SlotState> flight;
+        lock (slot.Gate)
+        {
+            slot.RetryNotBefore = null;
+            flight = StartOrJoin(slot, slot.EverHeld ? RefreshTrigger.Proactive : RefreshTrigger.Startup, null, out _);
+        }
+
+        _ = flight.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     private async Task<bool> ReconcileSlotAsync(TokenSlot slot, CancellationToken cancellationToken)
@@ -134,6 +164,21 @@ public sealed partial class TokenEngine
             {
                 Volatile.Write(ref _reconcileRunning, 0);
                 return;
+            }
+
+            if (_lastReconcileFailed)
+            {
+                // A store that answers reads but fails writes (READONLY) would otherwise restart a
+                // pass at every read that succeeds: pause, on wall-clock time like a timeout.
+                try
+                {
+                    await Task.Delay(ReconcileRetryPause, TimeProvider.System, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    Volatile.Write(ref _reconcileRunning, 0);
+                    return;
+                }
             }
 
             if (Volatile.Read(ref _reconcileRequests) != seen)

@@ -7,6 +7,9 @@ namespace TokenCenter.Server.Engine;
 
 public sealed partial class TokenEngine
 {
+    /// <summary>The lease the refresh running on this async flow holds (checked before it writes).</summary>
+    private static readonly AsyncLocal<ILockLease?> HeldLease = new();
+
     /// <summary>Runs (or joins) a refresh of <paramref name="slot"/>; used by the scheduler.</summary>
     internal Task<SlotState> RefreshAsync(TokenSlot slot)
     {
@@ -122,7 +125,8 @@ public sealed partial class TokenEngine
             return early;
         }
 
-        var lease = await _lock.TryAcquireAsync(key, _refresh.LockLease, _refresh.LockWait, cancellationToken).ConfigureAwait(false);
+        // Lock masters that do not answer are a store failure (UNAVAILABLE naming the store), not "held elsewhere".
+        var lease = await StoreCall(() => _lock.TryAcquireAsync(key, _refresh.LockLease, _refresh.LockWait, cancellationToken)).ConfigureAwait(false);
         if (lease is null)
         {
             return await AdoptIfSupersededAsync(slot, baseline, cancellationToken).ConfigureAwait(false)
@@ -137,14 +141,52 @@ public sealed partial class TokenEngine
             }
 
             var version = await StoreCall(() => _store.NextVersionAsync(key, cancellationToken)).ConfigureAwait(false);
-            if (trigger == RefreshTrigger.Forced)
+
+            // The fetch never outlives the lease: WeChat is called only while the lease covers at least
+            // one upstream attempt (the lock extends it while held), every call under the lock runs on a
+            // token that the lease's loss cancels, and a holder that lost it does not write.
+            if (lease.IsLost || lease.RemainingValidity < _upstreamAttempt)
             {
-                return await ForceUnderLockAsync(slot, version, staleValue!, outcome, cancellationToken).ConfigureAwait(false);
+                return await LeaseLostAsync(slot, baseline, "before_fetch", cancellationToken).ConfigureAwait(false);
             }
 
-            var answer = await slot.Source.FetchAsync(key, null, cancellationToken).ConfigureAwait(false);
-            return await AcceptAsync(slot, trigger, version, answer, cancellationToken).ConfigureAwait(false);
+            using var guarded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
+            HeldLease.Value = lease;
+            try
+            {
+                if (trigger == RefreshTrigger.Forced)
+                {
+                    return await ForceUnderLockAsync(slot, version, staleValue!, outcome, guarded.Token).ConfigureAwait(false);
+                }
+
+                var answer = await slot.Source.FetchAsync(key, null, guarded.Token).ConfigureAwait(false);
+                return await AcceptAsync(slot, trigger, version, answer, guarded.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && lease.Lost.IsCancellationRequested)
+            {
+                return await LeaseLostAsync(slot, baseline, "during_fetch", cancellationToken).ConfigureAwait(false);
+            }
+            catch (LeaseLostException)
+            {
+                return await LeaseLostAsync(slot, baseline, "before_write", cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                HeldLease.Value = null;
+            }
         }
+    }
+
+    /// <summary>
+    /// The lease lapsed (or could not be extended) at <paramref name="stage"/>: nothing is written. The
+    /// token another holder stored meanwhile is adopted when there is one; otherwise the refresh fails.
+    /// </summary>
+    private async Task<SlotState> LeaseLostAsync(TokenSlot slot, StoredToken? baseline, string stage, CancellationToken cancellationToken)
+    {
+        EngineLog.LeaseLost(_logger, slot.Key, stage);
+        _metrics?.LeaseLost(slot.Key, stage);
+        return await AdoptIfSupersededAsync(slot, baseline, cancellationToken).ConfigureAwait(false)
+            ?? throw new TokenUnavailableException($"the refresh lock of {slot.Key} lapsed ({stage.Replace('_', ' ')}); nothing was written, the next refresh retries");
     }
 
     /// <summary>
@@ -281,6 +323,11 @@ public sealed partial class TokenEngine
 
     private async Task<SlotState> StoreNewTokenAsync(TokenSlot slot, StoredToken token, RefreshTrigger trigger, CancellationToken cancellationToken)
     {
+        if (HeldLease.Value is { IsLost: true })
+        {
+            throw new LeaseLostException(); // a holder that lost the lock never writes
+        }
+
         bool written;
         try
         {
@@ -398,5 +445,10 @@ public sealed partial class TokenEngine
         {
             throw new TokenUnavailableException($"the token store is unavailable: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>Thrown (and caught in RunAsync) when the holder's lease was lost before its write.</summary>
+    private sealed class LeaseLostException : Exception
+    {
     }
 }

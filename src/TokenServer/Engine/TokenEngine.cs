@@ -22,6 +22,7 @@ public sealed partial class TokenEngine : IDisposable
     private readonly QuotaGuard _quota;
     private readonly UpstreamCallCounter _calls;
     private readonly RefreshOptions _refresh;
+    private readonly TimeSpan _upstreamAttempt;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Random _random;
@@ -49,6 +50,7 @@ public sealed partial class TokenEngine : IDisposable
         _quota = quota;
         _calls = calls;
         _refresh = options.Value.Refresh;
+        _upstreamAttempt = options.Value.Upstream?.Timeout ?? TimeSpan.Zero;
         _time = time;
         _logger = logger;
         _random = random ?? new Random();

@@ -1,12 +1,14 @@
 namespace TokenCenter.Server.Hosting;
 
 /// <summary>
-/// Raises the thread-pool minimum when Redis is used. StackExchange.Redis 1.2.6 (the only version
-/// that restores here) completes its work on pool threads; on a small machine (2 cores: minimum 2)
-/// a burst of calls waits for the pool to grow (about one thread per 0.5–1 s), and first lock
-/// requests (50 ms) and store calls time out. The library's timeout guide advises raising the
-/// minimum; 32 worker and 32 I/O threads cover a replica's multiplexers, Redlock masters and request
-/// bursts. Threads above the minimum are still created on demand; idle ones cost little.
+/// Raises the thread-pool minimum when Redis is used. StackExchange.Redis 2.x alone does not need it
+/// (the Redis suite ran green with the default minimum), but RedLock.net extends a held lock from a
+/// timer with synchronous calls (<c>Parallel.ForEach</c> over the masters, blocking <c>ScriptEvaluate</c>):
+/// on a 2-core machine (minimum 2) those calls occupy the pool threads their own completions need,
+/// and the pool grows about one thread per 0.5–1 s. Measured: a 600 ms lease was never extended
+/// (the first extension took ≈ 900 ms and RedLock.net reported it Expired) with the default minimum,
+/// and extended every 300 ms with this one. 32 worker and 32 I/O threads; threads above the minimum
+/// are still created on demand; idle ones cost little.
 /// </summary>
 internal static class ThreadPoolMinimum
 {

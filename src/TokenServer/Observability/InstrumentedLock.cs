@@ -55,7 +55,9 @@ internal sealed class InstrumentedLock(IDistributedLock inner, TokenCenterMetric
 
         public TimeSpan RemainingValidity => inner.RemainingValidity;
 
-        public Task<bool> ExtendAsync(TimeSpan lease, CancellationToken cancellationToken) => inner.ExtendAsync(lease, cancellationToken);
+        public bool IsLost => inner.IsLost;
+
+        public CancellationToken Lost => inner.Lost;
 
         public ValueTask DisposeAsync()
         {

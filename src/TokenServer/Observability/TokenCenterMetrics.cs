@@ -18,6 +18,7 @@ public sealed class TokenCenterMetrics
     private readonly Counter<long> _upstreamErrors;
     private readonly Counter<long> _forcedRefused;
     private readonly Counter<long> _locks;
+    private readonly Counter<long> _leasesLost;
     private readonly Counter<long> _rpcs;
     private readonly UpDownCounter<long> _watchers;
     private readonly Counter<long> _rateLimited;
@@ -44,6 +45,7 @@ public sealed class TokenCenterMetrics
         _upstreamErrors = Meter.CreateCounter<long>("tokencenter.upstream.errors", null, "WeChat token endpoint answers that were errors, by endpoint and errcode (http_NNN, transport).");
         _forcedRefused = Meter.CreateCounter<long>("tokencenter.forced_refresh.refused", null, "Forced refreshes refused by the quota guard, by kind, app and reason (min_interval, daily_budget).");
         _locks = Meter.CreateCounter<long>("tokencenter.lock.acquisitions", null, "Attempts to take the distributed refresh lock, by result (acquired, failed, error).");
+        _leasesLost = Meter.CreateCounter<long>("tokencenter.lock.lost", null, "Refreshes that lost the refresh lock's lease (lapsed or not extended) and so did not write, by kind, app and stage (before_fetch, during_fetch, after_fetch).");
         _rpcs = Meter.CreateCounter<long>("tokencenter.rpc.requests", null, "gRPC calls handled, by method and status.");
         _watchers = Meter.CreateUpDownCounter<long>("tokencenter.watch.subscribers", null, "Open WatchTokens streams.");
         _rateLimited = Meter.CreateCounter<long>("tokencenter.rpc.rate_limited", null, "gRPC calls rejected by the per-caller rate limiter, by policy (rpc, force_refresh).");
@@ -84,6 +86,9 @@ public sealed class TokenCenterMetrics
             _recent?.LockFailed();
         }
     }
+
+    internal void LeaseLost(TokenSlotKey key, string stage) =>
+        _leasesLost.Add(1, new("kind", key.KindName), new("app", key.AppId), new("stage", stage));
 
     internal void Rpc(string method, string status) => _rpcs.Add(1, new("method", method), new("status", status));
 

@@ -36,11 +36,17 @@ public sealed class RefreshOptions
     /// </summary>
     public int ForcedDailyBudget { get; set; } = 15;
 
-    /// <summary>Lease of the distributed refresh lock. Default 15 seconds.</summary>
+    /// <summary>
+    /// Lease of the distributed refresh lock, extended every half lease while the refresh runs (so a
+    /// holder that dies releases it within one lease). At least twice <c>Upstream:Timeout</c>. Default 15 seconds.
+    /// </summary>
     public TimeSpan LockLease { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>How long a refresh waits for the distributed lock before re-reading the store. Default 10 seconds.</summary>
-    public TimeSpan LockWait { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long a refresh waits for the distributed lock before re-reading the store; at least
+    /// <see cref="LockLease"/>, so that waiters outlast a dead holder's lease. Default 20 seconds.
+    /// </summary>
+    public TimeSpan LockWait { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>First delay before a failed refresh is tried again (doubles per failure). Default 5 seconds.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(5);

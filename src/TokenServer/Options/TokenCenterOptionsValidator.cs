@@ -15,6 +15,7 @@ internal sealed class TokenCenterOptionsValidator : IValidateOptions<TokenCenter
         ValidateApps(options.Apps, errors);
         ValidateRefresh(options.Refresh, errors);
         ValidateUpstream(options.Upstream, errors);
+        ValidateLease(options.Refresh, options.Upstream, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
@@ -94,6 +95,30 @@ internal sealed class TokenCenterOptionsValidator : IValidateOptions<TokenCenter
         if (r.RetryMaxDelay < r.RetryDelay)
         {
             errors.Add($"{path}:RetryMaxDelay must be at least {path}:RetryDelay (was {r.RetryMaxDelay})");
+        }
+    }
+
+    /// <summary>
+    /// The refresh lock's lease against the upstream budget. The lock extends a held lease every half
+    /// lease, so a held lease always has at least half of it left: that half must cover one whole
+    /// upstream attempt (Upstream:Timeout), so that no attempt started under the lease outlives it even
+    /// if the next extension fails. A refresh waiting for the lock must outwait a dead holder's lease.
+    /// </summary>
+    private static void ValidateLease(RefreshOptions? r, UpstreamOptions? u, List<string> errors)
+    {
+        if (r is null || u is null || r.LockLease <= TimeSpan.Zero || u.Timeout <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        if (r.LockLease < 2 * u.Timeout)
+        {
+            errors.Add($"{Root}:Refresh:LockLease must be at least twice {Root}:Upstream:Timeout (the lease is extended every half lease, and half a lease must cover one upstream attempt; was {r.LockLease} against {u.Timeout})");
+        }
+
+        if (r.LockWait < r.LockLease)
+        {
+            errors.Add($"{Root}:Refresh:LockWait must be at least {Root}:Refresh:LockLease (a refresh waiting for the lock must outwait the lease of a holder that died; was {r.LockWait} against {r.LockLease})");
         }
     }
 

@@ -26,11 +26,13 @@ internal sealed class ReplicaCluster : IAsyncDisposable
     private readonly HttpClient _business;
     private readonly HttpClient _web = new() { Timeout = TimeSpan.FromSeconds(10) };
 
-    private ReplicaCluster(ManualClock clock, SimulatorHost sim, RedisServer redis, Dictionary<string, string?> settings, int replicas)
+    private readonly RedisServer? _redis;
+
+    private ReplicaCluster(ManualClock clock, SimulatorHost sim, RedisServer? redis, Dictionary<string, string?> settings, int replicas)
     {
         Clock = clock;
         Sim = sim;
-        Redis = redis;
+        _redis = redis;
         _settings = settings;
         Replicas = new TokenServerHost?[replicas];
         _business = new HttpClient { BaseAddress = sim.BaseAddress };
@@ -40,7 +42,8 @@ internal sealed class ReplicaCluster : IAsyncDisposable
 
     public SimulatorHost Sim { get; }
 
-    public RedisServer Redis { get; }
+    /// <summary>The redis-server process the cluster started (not for a topology given from outside).</summary>
+    public RedisServer Redis => _redis ?? throw new InvalidOperationException("this cluster runs on a Redis topology given from outside");
 
     public TokenServerHost?[] Replicas { get; }
 
@@ -52,13 +55,17 @@ internal sealed class ReplicaCluster : IAsyncDisposable
     /// <summary>Calls to the token endpoints for the app, errors (e.g. -1 busy) included.</summary>
     public int TokenCalls => Sim.Sim.Calls(AppId, WeChatSim.TokenEndpoint) + Sim.Sim.Calls(AppId, WeChatSim.StableTokenEndpoint);
 
-    public static async Task<ReplicaCluster> StartAsync(int replicas, string grant = "Stable", Action<Dictionary<string, string?>>? configure = null)
+    /// <summary>
+    /// Starts <paramref name="replicas"/> replicas over a redis-server process started for the cluster,
+    /// or over <paramref name="redisConfiguration"/> (a container topology) when given.
+    /// </summary>
+    public static async Task<ReplicaCluster> StartAsync(int replicas, string grant = "Stable", Action<Dictionary<string, string?>>? configure = null, string? redisConfiguration = null)
     {
         var clock = new ManualClock();
         var simOptions = new SimulatorOptions();
         simOptions.Apps.Add(new SimulatedApp(AppId, Secret));
         var sim = await SimulatorHost.StartAsync(simOptions, clock);
-        var redis = await RedisServer.StartAsync();
+        var redis = redisConfiguration is null ? await RedisServer.StartAsync() : null;
         var settings = new Dictionary<string, string?>
         {
             ["TokenCenter:Apps:0:AppId"] = AppId,
@@ -66,7 +73,7 @@ internal sealed class ReplicaCluster : IAsyncDisposable
             ["TokenCenter:Apps:0:Grant"] = grant,
             ["TokenCenter:Upstream:BaseUrl"] = sim.BaseAddress.ToString(),
             ["TokenCenter:Upstream:RetryBaseDelay"] = "00:00:00.001",
-            ["Redis:Configuration"] = redis.Configuration,
+            ["Redis:Configuration"] = redisConfiguration ?? redis!.Configuration,
             ["Redis:KeyPrefix"] = TestStores.UniquePrefix(),
             ["Redis:EventsCheckInterval"] = "00:00:00.200",
             ["Redis:OperationTimeout"] = "00:00:01",
@@ -195,6 +202,9 @@ internal sealed class ReplicaCluster : IAsyncDisposable
         _business.Dispose();
         _web.Dispose();
         await Sim.DisposeAsync();
-        await Redis.DisposeAsync();
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
     }
 }

@@ -2,12 +2,17 @@ namespace TokenServer.Redis.Tests.Infrastructure;
 
 /// <summary>
 /// The Redis shared by tests that need no faults: the one named by <c>REDIS_URL</c>
-/// (<c>redis://host:port</c> or a StackExchange.Redis configuration string) when set, otherwise a
-/// local redis-server started for the test run. Tests isolate themselves with a unique key prefix.
+/// (<c>redis://host:port</c> or a StackExchange.Redis configuration string) when set; otherwise a
+/// Redis container (Testcontainers, image from <c>.ci/redis-image.sh</c>) when Docker is there (CI);
+/// otherwise a local redis-server process. Tests isolate themselves with a unique key prefix.
 /// </summary>
 public sealed class SharedRedisFixture : IAsyncLifetime
 {
     private RedisServer? _local;
+    private Testcontainers.Redis.RedisContainer? _container;
+
+    /// <summary>Where the Redis came from: "REDIS_URL", "container" or "process".</summary>
+    public string Source { get; private set; } = string.Empty;
 
     public string Configuration { get; private set; } = string.Empty;
 
@@ -17,15 +22,30 @@ public sealed class SharedRedisFixture : IAsyncLifetime
         if (!string.IsNullOrWhiteSpace(url))
         {
             Configuration = FromUrl(url);
+            Source = "REDIS_URL";
+            return;
+        }
+
+        if (RedisContainers.Enabled)
+        {
+            _container = await RedisContainers.StartSingleAsync();
+            Configuration = _container.GetConnectionString() + "," + RedisContainers.ClientSettings;
+            Source = "container";
             return;
         }
 
         _local = await RedisServer.StartAsync();
         Configuration = _local.Configuration;
+        Source = "process";
     }
 
     public async Task DisposeAsync()
     {
+        if (_container is not null)
+        {
+            await _container.DisposeAsync();
+        }
+
         if (_local is not null)
         {
             await _local.DisposeAsync();

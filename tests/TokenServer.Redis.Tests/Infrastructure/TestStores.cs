@@ -23,12 +23,13 @@ internal static class TestStores
         return new Replica(connection, store);
     }
 
-    public static Redlock Lock(IEnumerable<RedisServer> masters, string prefix, Action<RedisOptions>? configure = null)
+    /// <summary>A refresh lock (RedLock.net) over <paramref name="masters"/> with its own connections: one replica.</summary>
+    public static RedisRefreshLock Lock(IEnumerable<string> masters, string prefix, Action<RedisOptions>? configure = null)
     {
         var options = new RedisOptions { Configuration = "unused:1", KeyPrefix = prefix, LockRetryDelay = TimeSpan.FromMilliseconds(20) };
         configure?.Invoke(options);
-        var connections = masters.Select(m => new RedisConnection(m.Configuration)).ToArray();
-        return new Redlock(connections, connections, options, NullLogger.Instance);
+        var connections = masters.Select(m => new RedisConnection(m)).ToArray();
+        return new RedisRefreshLock(connections, connections, options, NullLoggerFactory.Instance);
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Diagnostics;
 using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
@@ -102,7 +103,8 @@ public sealed class MultiReplicaTests(ITestOutputHelper output)
     {
         await using var cluster = await ReplicaCluster.StartAsync(2, grant: "Classic", configure: s =>
         {
-            s["TokenCenter:Refresh:LockLease"] = "00:00:00.300";
+            s["TokenCenter:Refresh:LockLease"] = "00:00:02";
+            s["TokenCenter:Upstream:Timeout"] = "00:00:01";
             s["TokenCenter:Refresh:ForcedMinInterval"] = "00:00:00";
         });
         PausingTokenStore? paused = null;
@@ -115,12 +117,13 @@ public sealed class MultiReplicaTests(ITestOutputHelper output)
         var stale = await cluster.GetTokenAsync(0);
         Assert.NotNull(paused);
 
-        // A fetches a token under the lock, then stalls before storing it, past its 300 ms lease.
+        // A fetches a token under the lock, then stalls inside its write. Its lease is extended while
+        // it stalls, so the lock is lost the way a paused process or a failover loses it: the key vanishes.
         paused.Arm();
         var onA = cluster.ForceRefreshAsync(0, stale.Value);
         var held = await paused.Paused.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var lockKey = $"{cluster.Prefix}:lock:{{{ReplicaCluster.SlotKey}}}";
-        await ReplicaCluster.WaitUntilAsync(async () => await cluster.Redis.CommandAsync("EXISTS", lockKey) == ":0", "A's lease lapsed");
+        Assert.Equal(":1", await cluster.Redis.CommandAsync("DEL", lockKey));
 
         // B takes the lock, refreshes and stores a newer version.
         var onB = await cluster.ForceRefreshAsync(1, stale.Value);
@@ -153,6 +156,73 @@ public sealed class MultiReplicaTests(ITestOutputHelper output)
         Assert.Equal(token.Version, loaded.Version);
         Assert.Equal(calls, cluster.TokenCalls);
         Assert.Equal(0, await cluster.BusinessCallAsync(loaded.Value));
+    }
+
+    [Fact]
+    public async Task When_the_only_redis_turns_into_an_empty_read_only_replica_the_replica_serves_memory_is_not_ready_and_does_not_spin()
+    {
+        await using var cluster = await ReplicaCluster.StartAsync(1);
+        var token = await cluster.GetTokenAsync(0);
+        await using var primary = await RedisServer.StartAsync();
+
+        // The node becomes a replica of an empty primary: its data is replaced by nothing, reads
+        // work, every write fails. The held token cannot be written back.
+        Assert.Equal("+OK", await cluster.Redis.CommandAsync("REPLICAOF", "127.0.0.1", primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        await ReplicaCluster.WaitUntilAsync(async () => await cluster.StoredValueAsync() is null, "the replica synced the empty data set");
+        await ReplicaCluster.WaitUntilAsync(async () => (await cluster.ReadyzAsync(0)).Status == 503, "the replica reports the write outage");
+        var (_, body) = await cluster.ReadyzAsync(0);
+        output.WriteLine(body);
+        Assert.Contains("write probe", body, StringComparison.Ordinal);
+
+        Assert.Equal("+OK", await cluster.Redis.CommandAsync("CONFIG", "RESETSTAT"));
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(cluster.Redis.Configuration + ",allowAdmin=true");
+        var stats = await admin.GetServer(admin.GetEndPoints()[0]).InfoRawAsync("commandstats");
+        var reads = Regex.Match(stats ?? string.Empty, @"cmdstat_hgetall:calls=(\d+)") is { Success: true } m ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        output.WriteLine($"HGETALL calls in 3 s while writes fail: {reads}");
+
+        Assert.InRange(reads, 1, 30); // reconcile passes at most about once a second, not thousands
+        Assert.Equal(token.Value, (await cluster.GetTokenAsync(0)).Value);
+    }
+
+    [Fact]
+    public async Task When_redis_comes_back_a_key_whose_token_expired_meanwhile_is_refreshed_at_once_not_after_the_backoff()
+    {
+        await using var cluster = await ReplicaCluster.StartAsync(2, grant: "Classic");
+        var token = await cluster.GetTokenAsync(0);
+        await ReplicaCluster.WaitUntilAsync(() => cluster.HeldVersions().All(v => v == token.Version), "every replica holds the token");
+
+        // Redis is down past the token's lifetime: every refresh fails and backs off (up to 5 min).
+        cluster.Redis.Kill();
+        cluster.Clock.Advance(TimeSpan.FromHours(2) + TimeSpan.FromMinutes(10));
+        var failure = await Assert.ThrowsAsync<RpcException>(() => cluster.GetTokenAsync(1));
+        output.WriteLine($"while Redis is down and the token expired: {failure.StatusCode}: {failure.Status.Detail}");
+        Assert.Equal(StatusCode.Unavailable, failure.StatusCode);
+        Assert.Contains("token store", failure.Status.Detail, StringComparison.Ordinal);
+        var issued = cluster.IssuedTokens;
+
+        // Back (empty). The clock does not move: only "refresh at once" can produce a token now.
+        await cluster.Redis.RestartAsync();
+        await ReplicaCluster.WaitUntilAsync(
+            async () =>
+            {
+                try
+                {
+                    return (await cluster.GetTokenAsync(1)).Value != token.Value && (await cluster.GetTokenAsync(0)).Value != token.Value;
+                }
+                catch (RpcException)
+                {
+                    return false;
+                }
+            },
+            "both replicas serve a new token without waiting out the backoff",
+            TimeSpan.FromSeconds(20));
+
+        var fresh = await cluster.GetTokenAsync(0);
+        Assert.Equal(fresh.Value, (await cluster.GetTokenAsync(1)).Value);
+        Assert.Equal(fresh.Value, await cluster.StoredValueAsync());
+        Assert.Equal(issued + 1, cluster.IssuedTokens); // both replicas reconciled; the lock let one call WeChat
+        Assert.Equal(0, await cluster.BusinessCallAsync(fresh.Value));
     }
 
     [Fact]

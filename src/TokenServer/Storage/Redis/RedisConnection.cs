@@ -20,11 +20,7 @@ internal sealed class RedisConnection : IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(configuration);
         _configuration = ConfigurationOptions.Parse(configuration);
         _configuration.AbortOnConnectFail = false;
-        // 1.2.6 prints "password=*****" even when there is none; show it only when there is one.
-        var description = _configuration.ToString(includePassword: false);
-        Description = string.IsNullOrEmpty(_configuration.Password)
-            ? description.Replace(",password=*****", string.Empty, StringComparison.Ordinal)
-            : description;
+        Description = _configuration.ToString(includePassword: false);
     }
 
     /// <summary>The configuration without its password: safe to log and to show.</summary>

@@ -13,6 +13,7 @@ namespace TokenCenter.Server.Storage.Redis;
 /// {p}:ver:{kind:component:app}    fencing version source (INCR, kept ≥ the stored version)
 /// {p}:lock:{kind:component:app}   Redlock lease (random value, PX lease)
 /// {p}:quota:{kind:component:app}  forced-refresh quota: day, count, last (unix ms)
+/// {p}:health                      readiness write probe (30 s TTL)
 /// {p}:events                      pub/sub channel, messages "kind:component:app|version"
 /// </code>
 /// </summary>
@@ -33,6 +34,9 @@ internal sealed class RedisKeys
 
     /// <summary>The pub/sub channel announcing new tokens.</summary>
     public RedisChannel Events { get; }
+
+    /// <summary>The readiness write probe (string, 30 s TTL).</summary>
+    public RedisKey Health => _prefix + ":health";
 
     public RedisKey Token(TokenSlotKey key) => Key("tok", key);
 

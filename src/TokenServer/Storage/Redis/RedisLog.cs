@@ -26,9 +26,12 @@ internal static partial class RedisLog
     [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "The stored token of {Key} is gone or older than announced (flushed or restarted Redis?); reconciling.")]
     public static partial void TokenGone(ILogger logger, string key);
 
-    [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Redlock over {Count} master(s): {Endpoints}; quorum {Quorum}.")]
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Refresh lock (RedLock.net) over {Count} master(s): {Endpoints}; quorum {Quorum}.")]
     public static partial void LockCreated(ILogger logger, int count, string endpoints, int quorum);
 
-    [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "Redlock master unavailable: {Reason} ({Suppressed} similar failures not logged).")]
-    public static partial void LockMasterFailed(ILogger logger, string reason, int suppressed);
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "The refresh lock runs on the token store's single Redis master ({Endpoint}), which is not failover-safe: a failover can lose a held lock, and two replicas may then both call WeChat. For failover safety list 3 or 5 independent masters in Redis:LockEndpoints.")]
+    public static partial void SingleLockMaster(ILogger logger, string endpoint);
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "Redis:LockEndpoints lists {Count} master(s); use an odd number of at least 3 (3 or 5) so that losing one keeps a quorum.")]
+    public static partial void LockMastersNotOdd(ILogger logger, int count);
 }

@@ -1,7 +1,7 @@
 namespace TokenCenter.Server.Storage.Redis;
 
 /// <summary>
-/// Options of the Redis token store and of the Redlock lock, bound from the <c>Redis</c> section.
+/// Options of the Redis token store and of the refresh lock, bound from the <c>Redis</c> section.
 /// Redis is used only when <see cref="Configuration"/> is set; otherwise the embedded in-memory
 /// store and in-process lock serve a single replica.
 /// </summary>
@@ -18,9 +18,10 @@ public sealed class RedisOptions
     public string? Configuration { get; set; }
 
     /// <summary>
-    /// Configuration strings of the independent Redis masters Redlock runs over (one entry per
-    /// master; use an odd number, e.g. 3 or 5). Default: empty, meaning the store's
-    /// <see cref="Configuration"/> is the single lock master.
+    /// Configuration strings of the independent Redis masters the refresh lock (RedLock.net) runs over
+    /// (one entry per master; use an odd number, 3 or 5, of servers that are not replicas of each
+    /// other). Default: empty, meaning the store's <see cref="Configuration"/> is the single lock
+    /// master (a startup warning says that this is not failover-safe).
     /// </summary>
     public IList<string> LockEndpoints { get; } = [];
 
@@ -34,22 +35,10 @@ public sealed class RedisOptions
     public TimeSpan EventsCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Redlock clock drift factor: the lease's validity is reduced by <c>lease × factor + 2 ms</c>.
-    /// Default 0.01.
-    /// </summary>
-    public double ClockDriftFactor { get; set; } = 0.01;
-
-    /// <summary>
     /// Time limit of one store operation; beyond it the store reports itself unavailable.
     /// Default 2 seconds.
     /// </summary>
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>
-    /// Time limit of one lock request to one master; keep it small against the lease so that a
-    /// dead master does not eat the lease. Default 50 ms.
-    /// </summary>
-    public TimeSpan LockRequestTimeout { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
     /// Mean delay between two attempts to take a contended lock; each delay is drawn uniformly from

@@ -30,12 +30,7 @@ internal sealed class RedisOptionsValidator : IValidateOptions<RedisOptions>
 
         CheckPositive(options.EventsCheckInterval, "Redis:EventsCheckInterval", failures);
         CheckPositive(options.OperationTimeout, "Redis:OperationTimeout", failures);
-        CheckPositive(options.LockRequestTimeout, "Redis:LockRequestTimeout", failures);
         CheckPositive(options.LockRetryDelay, "Redis:LockRetryDelay", failures);
-        if (!(options.ClockDriftFactor >= 0 && options.ClockDriftFactor < 0.5))
-        {
-            failures.Add("Redis:ClockDriftFactor must be at least 0 and below 0.5 (default 0.01).");
-        }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -77,16 +77,4 @@ internal static class RedisScripts
         end
         return 1
         """;
-
-    /// <summary>Redlock release. KEYS: lock. ARGV: owner value. Deletes only our own lease.</summary>
-    public const string ReleaseLock = """
-        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-        return 0
-        """;
-
-    /// <summary>Redlock extension. KEYS: lock. ARGV: owner value, lease ms. Extends only our own lease.</summary>
-    public const string ExtendLock = """
-        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-        return 0
-        """;
 }

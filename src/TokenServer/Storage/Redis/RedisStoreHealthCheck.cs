@@ -6,7 +6,7 @@ namespace TokenCenter.Server.Storage.Redis;
 /// Readiness of the Redis store: Unhealthy with the reason when the store does not answer a PING or
 /// fewer than a quorum of lock masters are connected; Degraded when some lock masters are down.
 /// </summary>
-internal sealed class RedisStoreHealthCheck(RedisTokenStore store, Redlock redlock) : IHealthCheck
+internal sealed class RedisStoreHealthCheck(RedisTokenStore store, RedisRefreshLock redlock) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -26,11 +26,11 @@ internal sealed class RedisStoreHealthCheck(RedisTokenStore store, Redlock redlo
         if (connected < redlock.Quorum)
         {
             return HealthCheckResult.Unhealthy(
-                $"Only {connected} of {masters.Count} Redlock masters are connected; {redlock.Quorum} are needed.", data: data);
+                $"Only {connected} of {masters.Count} lock masters are connected; {redlock.Quorum} are needed.", data: data);
         }
 
         return connected < masters.Count
-            ? HealthCheckResult.Degraded($"{masters.Count - connected} of {masters.Count} Redlock masters are not connected.", data: data)
+            ? HealthCheckResult.Degraded($"{masters.Count - connected} of {masters.Count} lock masters are not connected.", data: data)
             : HealthCheckResult.Healthy("Redis answers.", data);
     }
 }

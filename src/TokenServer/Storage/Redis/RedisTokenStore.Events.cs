@@ -14,6 +14,9 @@ internal sealed partial class RedisTokenStore
 {
     // Highest version announced per key this store has seen (read, written or announced).
     private readonly ConcurrentDictionary<TokenSlotKey, long> _announced = new();
+
+    /// <summary>Keys read per round trip of the version check.</summary>
+    internal const int VersionCheckPageSize = 500;
     private readonly object _subscriptionGate = new();
     private Task? _subscribing;
 
@@ -53,28 +56,45 @@ internal sealed partial class RedisTokenStore
             return 0;
         }
 
-        var versions = await RunAsync(
-            "version check",
-            db => Task.WhenAll(keys.Select(key => db.HashGetAsync(_keys.Token(key), "version"))),
-            cancellationToken).ConfigureAwait(false);
+        // Page by page, each page under its own operation timeout: 100,000 keys are not one
+        // all-or-nothing batch, and one page that times out does not stop the others' repair.
         var raised = 0;
         var lost = false;
-        for (var i = 0; i < keys.Length; i++)
+        TokenStoreUnavailableException? failure = null;
+        for (var start = 0; start < keys.Length; start += VersionCheckPageSize)
         {
-            if (!versions[i].TryParse(out long version) || (_announced.TryGetValue(keys[i], out var older) && version < older))
+            var page = keys.AsMemory(start, Math.Min(VersionCheckPageSize, keys.Length - start)).ToArray();
+            RedisValue[] versions;
+            try
             {
-                RedisLog.TokenGone(_logger, keys[i].ToString());
-                _announced.TryRemove(keys[i], out _);
-                lost = true;
+                versions = await RunAsync(
+                    "version check",
+                    db => Task.WhenAll(page.Select(key => db.HashGetAsync(_keys.Token(key), "version"))),
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (TokenStoreUnavailableException ex)
+            {
+                failure ??= ex;
                 continue;
             }
 
-            if (_announced.TryGetValue(keys[i], out var known) && version > known)
+            for (var i = 0; i < page.Length; i++)
             {
-                RedisLog.MissedEvent(_logger, keys[i].ToString(), version);
-                if (Announce(keys[i], version))
+                if (!versions[i].TryParse(out long version) || (_announced.TryGetValue(page[i], out var older) && version < older))
                 {
-                    raised++;
+                    RedisLog.TokenGone(_logger, page[i].ToString());
+                    _announced.TryRemove(page[i], out _);
+                    lost = true;
+                    continue;
+                }
+
+                if (_announced.TryGetValue(page[i], out var known) && version > known)
+                {
+                    RedisLog.MissedEvent(_logger, page[i].ToString(), version);
+                    if (Announce(page[i], version))
+                    {
+                        raised++;
+                    }
                 }
             }
         }
@@ -82,6 +102,11 @@ internal sealed partial class RedisTokenStore
         if (lost)
         {
             RaiseReconcileNeeded();
+        }
+
+        if (failure is not null)
+        {
+            throw failure;
         }
 
         return raised;

@@ -110,12 +110,21 @@ internal sealed partial class RedisTokenStore : ITokenStore
     public async Task<bool> PingAsync(CancellationToken cancellationToken) =>
         await CheckAsync(cancellationToken).ConfigureAwait(false) is null;
 
-    /// <summary>Null when Redis answers a PING, otherwise the reason it does not (no password).</summary>
+    /// <summary>
+    /// Null when Redis answers a PING and accepts a write (a short-lived probe key on the master),
+    /// otherwise the reason (no password). The write catches what a PING does not: no master (a
+    /// failover in progress, PING then answered by a replica) and a read-only replica (READONLY).
+    /// </summary>
     internal async Task<string?> CheckAsync(CancellationToken cancellationToken)
     {
         try
         {
             await RunAsync("PING", db => db.PingAsync(), cancellationToken).ConfigureAwait(false);
+            var probe = _keys.Health;
+            await RunAsync(
+                "write probe",
+                db => db.StringSetAsync(probe, _timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), TimeSpan.FromSeconds(30), When.Always, CommandFlags.DemandMaster),
+                cancellationToken).ConfigureAwait(false);
             return null;
         }
         catch (TokenStoreUnavailableException ex)

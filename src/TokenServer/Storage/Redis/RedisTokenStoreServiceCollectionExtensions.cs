@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using TokenCenter.Server.Engine;
@@ -9,12 +10,12 @@ using TokenCenter.Server.Storage.Redis.Platform;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the Redis token store and the Redlock lock.</summary>
+/// <summary>Registers the Redis token store and the RedLock.net refresh lock.</summary>
 public static class RedisTokenStoreServiceCollectionExtensions
 {
     /// <summary>
     /// When <c>Redis:Configuration</c> is set, registers <see cref="ITokenStore"/> (Redis),
-    /// <see cref="IDistributedLock"/> (Redlock), <see cref="IRefreshQuotaStore"/> (the forced-refresh
+    /// <see cref="IDistributedLock"/> (RedLock.net), <see cref="IRefreshQuotaStore"/> (the forced-refresh
     /// quota shared by all replicas), the third-party platform stores (component tickets, authorizers and the
     /// shared due set, callback nonces), their options (validated at start), the change
     /// monitor and the <c>redis</c> health check (tag <c>ready</c>). These replace any store or lock
@@ -36,11 +37,13 @@ public static class RedisTokenStoreServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new RedisConnection(sp.GetRequiredService<IOptions<RedisOptions>>().Value.Configuration!));
         services.TryAddSingleton<RedisTokenStore>();
-        services.TryAddSingleton<Redlock>();
+        services.TryAddSingleton<RedisRefreshLock>();
         services.RemoveAll<ITokenStore>();
         services.AddSingleton<ITokenStore>(sp => sp.GetRequiredService<RedisTokenStore>());
         services.RemoveAll<IDistributedLock>();
-        services.AddSingleton<IDistributedLock>(sp => sp.GetRequiredService<Redlock>());
+        services.AddSingleton<IDistributedLock>(sp => sp.GetRequiredService<RedisRefreshLock>());
+        // RedLock.net logs every acquisition at Information; keep its warnings (failed extensions).
+        services.Configure<LoggerFilterOptions>(o => o.AddFilter("RedLockNet", LogLevel.Warning));
         services.RemoveAll<IRefreshQuotaStore>();
         services.AddSingleton<IRefreshQuotaStore, RedisRefreshQuotaStore>();
         // The third-party platform state shared by replicas: tickets, authorizers, the due set, callback nonces.
