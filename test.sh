@@ -12,9 +12,8 @@ results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 fail_all() { echo "$1"; echo "0 passed, 1 failed"; exit 1; }
 
-if [ ! -d tests/Interop/node_modules ]; then
-  (cd tests/Interop && npm ci --no-audit --no-fund --loglevel=error) || fail_all "npm ci failed in tests/Interop"
-fi
+# What the tests need (redis-server, node, chromium, prometheus, docker, …): installed when missing.
+. .ci/install.sh
 
 dotnet build TokenCenter.sln -c Release -nologo -clp:ErrorsOnly || fail_all "build failed"
 
