@@ -33,19 +33,8 @@ public sealed class StatusPageScaleTests(ITestOutputHelper output)
             Assert.Equal(count + 3, json.RootElement.GetProperty("summary").GetProperty("keys").GetInt32());
         }
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
-        await using var context = await browser.NewContextAsync(new()
-        {
-            ViewportSize = new() { Width = 1280, Height = 900 },
-            ExtraHTTPHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + TestKeys.OperatorKey },
-        });
-        var page = await context.NewPageAsync();
+        await using var browser = await OperatorBrowser.StartAsync();
+        var page = await browser.Context.NewPageAsync();
         await page.GotoAsync(server.WebAddress.ToString());
 
         // Summary first: counts by state, before any table row.

@@ -65,18 +65,8 @@ public sealed class StatusPageTests(StandardServerFixture fixture) : IClassFixtu
     public async Task A_browser_shows_each_key_with_its_remaining_lifetime_and_never_a_token_value()
     {
         var token = await Server.GetTokenAsync(TestKeys.App);
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
-        await using var context = await browser.NewContextAsync(new()
-        {
-            ExtraHTTPHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + TestKeys.OperatorKey },
-        });
-        var page = await context.NewPageAsync();
+        await using var browser = await OperatorBrowser.StartAsync();
+        var page = await browser.Context.NewPageAsync();
         await page.GotoAsync(Server.WebAddress.ToString());
 
         var row = page.Locator($"tr[data-key='access_token::{TestKeys.App}']");

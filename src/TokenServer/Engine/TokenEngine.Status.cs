@@ -10,15 +10,7 @@ public sealed partial class TokenEngine
     /// <summary>Health of every configured key (never a token value) and of the store.</summary>
     public async Task<StatusReply> GetStatusAsync(CancellationToken cancellationToken)
     {
-        bool reachable;
-        try
-        {
-            reachable = await _store.PingAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (TokenStoreUnavailableException)
-        {
-            reachable = false;
-        }
+        var reachable = await StoreReachableAsync(cancellationToken).ConfigureAwait(false);
 
         var now = _time.GetUtcNow();
         var reply = new StatusReply
@@ -96,6 +88,18 @@ public sealed partial class TokenEngine
         }
 
         return counts;
+    }
+
+    private async Task<bool> StoreReachableAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _store.PingAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (TokenStoreUnavailableException)
+        {
+            return false;
+        }
     }
 
     private async Task<int> BudgetLeftAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)

@@ -15,15 +15,7 @@ public sealed partial class TokenEngine
     /// </summary>
     internal async Task<StatusPage> GetStatusPageAsync(StatusQuery query, CancellationToken cancellationToken)
     {
-        bool reachable;
-        try
-        {
-            reachable = await _store.PingAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (TokenStoreUnavailableException)
-        {
-            reachable = false;
-        }
+        var reachable = await StoreReachableAsync(cancellationToken).ConfigureAwait(false);
 
         var now = _time.GetUtcNow();
         var counts = new Dictionary<KeyHealth, int>();
