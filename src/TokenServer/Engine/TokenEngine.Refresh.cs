@@ -96,7 +96,8 @@ public sealed partial class TokenEngine
             RecordFailure(slot, trigger, ex);
         }
 
-        _metrics?.Refreshed(slot.Key, trigger.Name(), error is null && outcome.Refusal is null);
+        // "success" only where the token came from WeChat, so that a sum over replicas counts upstream refreshes.
+        _metrics?.Refreshed(slot.Key, trigger.Name(), error is not null || outcome.Refusal is not null ? "failure" : outcome.Adopted ? "adopted" : "success");
         lock (slot.Gate)
         {
             if (slot.InFlight == completion.Task)
@@ -122,6 +123,7 @@ public sealed partial class TokenEngine
         var key = slot.Key;
         if (await AdoptIfSupersededAsync(slot, baseline, cancellationToken).ConfigureAwait(false) is { } early)
         {
+            outcome.Adopted = true;
             return early;
         }
 
@@ -129,14 +131,17 @@ public sealed partial class TokenEngine
         var lease = await StoreCall(() => _lock.TryAcquireAsync(key, _refresh.LockLease, _refresh.LockWait, cancellationToken)).ConfigureAwait(false);
         if (lease is null)
         {
-            return await AdoptIfSupersededAsync(slot, baseline, cancellationToken).ConfigureAwait(false)
+            var other = await AdoptIfSupersededAsync(slot, baseline, cancellationToken).ConfigureAwait(false)
                 ?? throw new TokenUnavailableException($"the refresh lock of {key} is held elsewhere and no newer token was stored");
+            outcome.Adopted = true;
+            return other;
         }
 
         await using (lease.ConfigureAwait(false))
         {
             if (await AdoptIfSupersededAsync(slot, baseline, cancellationToken).ConfigureAwait(false) is { } adopted)
             {
+                outcome.Adopted = true;
                 return adopted;
             }
 

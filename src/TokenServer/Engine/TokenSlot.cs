@@ -146,4 +146,7 @@ internal sealed class ForcedOutcome
 {
     /// <summary>Set when the quota guard refused the forced call.</summary>
     public RefreshQuotaExceededException? Refusal { get; set; }
+
+    /// <summary>Set when the refresh ended with a token another replica stored (no upstream call of ours).</summary>
+    public bool Adopted { get; set; }
 }

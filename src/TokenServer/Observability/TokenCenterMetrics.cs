@@ -54,10 +54,14 @@ public sealed class TokenCenterMetrics
     /// <summary>The meter holding every TokenCenter instrument.</summary>
     public Meter Meter { get; }
 
-    internal void Refreshed(TokenSlotKey key, string trigger, bool success)
+    /// <summary>A refresh ended: <paramref name="result"/> is "success" (this replica obtained the token from WeChat), "adopted" (another replica's refresh answered it) or "failure".</summary>
+    internal void Refreshed(TokenSlotKey key, string trigger, string result)
     {
-        _refreshes.Add(1, new("kind", key.KindName), new("app", AppLabel(key)), new("trigger", trigger), new("result", success ? "success" : "failure"));
-        _recent?.Refreshed(trigger, success);
+        _refreshes.Add(1, new("kind", key.KindName), new("app", AppLabel(key)), new("trigger", trigger), new("result", result));
+        if (result != "adopted")
+        {
+            _recent?.Refreshed(trigger, result == "success");
+        }
     }
 
     internal void UpstreamCall(string endpoint, TimeSpan duration) =>

@@ -42,6 +42,19 @@ public sealed class MultiReplicaTests(ITestOutputHelper output)
         }
 
         Assert.Equal(0, await cluster.BusinessCallAsync(fresh.Value));
+
+        // Metrics add up across replicas: one forced refresh obtained from WeChat in all, the others adopted it.
+        var forcedSuccess = 0.0;
+        using var http = new HttpClient();
+        for (var i = 0; i < 3; i++)
+        {
+            var text = await http.GetStringAsync(new Uri(cluster.Replica(i).WebAddress, "metrics"));
+            forcedSuccess += text.Split('\n')
+                .Where(l => l.StartsWith("tokencenter_refreshes_total{", StringComparison.Ordinal) && l.Contains("trigger=\"forced\"", StringComparison.Ordinal) && l.Contains("result=\"success\"", StringComparison.Ordinal))
+                .Sum(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        Assert.Equal(1, forcedSuccess);
     }
 
     [Fact]
