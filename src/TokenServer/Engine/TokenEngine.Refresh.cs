@@ -448,7 +448,7 @@ public sealed partial class TokenEngine
         }
         catch (TokenStoreUnavailableException ex)
         {
-            throw new TokenUnavailableException($"the token store is unavailable: {ex.Message}", ex);
+            throw new TokenUnavailableException($"the token store is unavailable: {ex.Reason}", ex);
         }
     }
 

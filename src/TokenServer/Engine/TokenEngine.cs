@@ -120,6 +120,7 @@ public sealed partial class TokenEngine : IDisposable
     private static Exception Rethrowable(Exception failure) => failure switch
     {
         UpstreamUnavailableException u => new UpstreamUnavailableException(u.ErrCode, u.ErrMsg),
+        TokenStoreUnavailableException s => new TokenStoreUnavailableException(s.Message, s) { Reason = s.Reason },
         _ => new TokenUnavailableException(failure.Message),
     };
 

@@ -71,7 +71,7 @@ internal sealed class ComponentTokenSource : ITokenSource, IKeyStateReporter
         }
         catch (TokenStoreUnavailableException ex)
         {
-            throw new TokenUnavailableException($"the component_verify_ticket of {component.ComponentAppId} cannot be read: {ex.Message}", ex);
+            throw new TokenUnavailableException($"the component_verify_ticket of {component.ComponentAppId} cannot be read: the token store is unavailable: {ex.Reason}", ex);
         }
 
         if (ticket is null)

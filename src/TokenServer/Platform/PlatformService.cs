@@ -93,7 +93,7 @@ internal sealed class PlatformService(
             }
             catch (TokenStoreUnavailableException ex)
             {
-                throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+                throw new RpcException(new Status(StatusCode.Unavailable, $"the token store is unavailable: {ex.Reason}"));
             }
 
             var reply = new ListAuthorizersReply();

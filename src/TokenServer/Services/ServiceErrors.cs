@@ -28,7 +28,8 @@ internal static class ServiceErrors
         UnknownTokenKeyException u => new RpcException(new Status(StatusCode.NotFound, u.Message)),
         UpstreamUnavailableException u => new RpcException(new Status(StatusCode.Unavailable, $"WeChat answered errcode {u.ErrCode}: {u.ErrMsg}")),
         TokenUnavailableException t => new RpcException(new Status(StatusCode.Unavailable, t.Message)),
-        TokenStoreUnavailableException s => new RpcException(new Status(StatusCode.Unavailable, $"the token store is unavailable: {s.Message}")),
+        // The reason only: the full diagnostics (endpoints, connection state) are in the server log.
+        TokenStoreUnavailableException s => new RpcException(new Status(StatusCode.Unavailable, $"the token store is unavailable: {s.Reason}")),
         RefreshQuotaExceededException q => QuotaExceeded(q),
         // Deadlines are wall-clock (grpc-timeout), whatever clock token lifetimes run on.
         OperationCanceledException when context.CancellationToken.IsCancellationRequested => TimeProvider.System.GetUtcNow().UtcDateTime >= context.Deadline

@@ -163,7 +163,7 @@ public sealed class TokenCenterService
             }
             catch (TokenStoreUnavailableException ex)
             {
-                throw new TokenUnavailableException($"the token store is unavailable: {ex.Message}", ex);
+                throw new TokenUnavailableException($"the token store is unavailable: {ex.Reason}", ex);
             }
         }).ConfigureAwait(false);
         if (!loaded)

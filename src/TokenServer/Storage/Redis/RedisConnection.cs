@@ -58,9 +58,24 @@ internal sealed class RedisConnection : IAsyncDisposable
         }
         catch (Exception ex) when (IsRedisFailure(ex) && !cancellationToken.IsCancellationRequested)
         {
-            throw new TokenStoreUnavailableException(Describe(operation, ex), ex);
+            throw new TokenStoreUnavailableException(Describe(operation, ex), ex) { Reason = $"Redis {operation} failed: {Cause(ex)}" };
         }
     }
+
+    /// <summary>The kind of failure in a few words, for callers: no address, key name or client diagnostics.</summary>
+    private static string Cause(Exception exception) => exception switch
+    {
+        RedisServerException e when e.Message.StartsWith("READONLY", StringComparison.Ordinal) => "READONLY (a read-only replica answered)",
+        _ when exception.Message.Contains("requires writable", StringComparison.Ordinal) => "READONLY (no writable primary: requires writable)",
+        RedisServerException e when e.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal) => "CLUSTERDOWN (the cluster is down)",
+        RedisServerException e when e.Message.StartsWith("LOADING", StringComparison.Ordinal) => "LOADING (Redis is loading its data)",
+        RedisServerException e when e.Message.StartsWith("OOM", StringComparison.Ordinal) => "OOM (Redis refuses writes: maxmemory)",
+        RedisServerException => "Redis answered an error",
+        RedisConnectionException => "not connected",
+        TimeoutException => "no answer in time",
+        ObjectDisposedException => "the connection is closed",
+        _ => exception.GetType().Name,
+    };
 
     /// <summary>Whether <paramref name="exception"/> means Redis could not serve the request.</summary>
     public static bool IsRedisFailure(Exception exception) =>

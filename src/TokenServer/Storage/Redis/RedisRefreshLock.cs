@@ -95,7 +95,10 @@ internal sealed class RedisRefreshLock : IDistributedLock, IAsyncDisposable
                     // Not "held elsewhere": the lock masters did not answer. Name the store.
                     throw new TokenStoreUnavailableException(
                         $"Redis refresh lock failed ({string.Join(" | ", _masters.Select(m => m.Description))}): {status}, " +
-                        $"{summary.Acquired} acquired, {summary.Conflicted} held elsewhere, {summary.Error} unreachable; quorum {Quorum}");
+                        $"{summary.Acquired} acquired, {summary.Conflicted} held elsewhere, {summary.Error} unreachable; quorum {Quorum}")
+                    {
+                        Reason = $"the Redis refresh lock masters did not answer ({summary.Error} of {summary.Error + summary.Acquired + summary.Conflicted} unreachable)",
+                    };
                 }
 
                 return null;
@@ -146,7 +149,7 @@ internal sealed class RedisRefreshLock : IDistributedLock, IAsyncDisposable
         }
         catch (TimeoutException ex)
         {
-            throw new TokenStoreUnavailableException($"Redis refresh lock masters did not connect in time ({string.Join(" | ", _masters.Select(m => m.Description))})", ex);
+            throw new TokenStoreUnavailableException($"Redis refresh lock masters did not connect in time ({string.Join(" | ", _masters.Select(m => m.Description))})", ex) { Reason = "the Redis refresh lock masters did not connect in time" };
         }
         finally
         {

@@ -138,7 +138,7 @@ internal sealed partial class RedisTokenStore
         {
             // Drop the half-registered handler so the retry does not register it twice.
             _ = subscriber.UnsubscribeAsync(_keys.Events, OnMessage, CommandFlags.FireAndForget);
-            var failure = new TokenStoreUnavailableException(_connection.Describe("SUBSCRIBE", ex), ex);
+            var failure = new TokenStoreUnavailableException(_connection.Describe("SUBSCRIBE", ex), ex) { Reason = "Redis SUBSCRIBE failed" };
             LogUnavailable(failure);
             throw failure;
         }

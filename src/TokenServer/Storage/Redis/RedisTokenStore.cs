@@ -112,7 +112,7 @@ internal sealed partial class RedisTokenStore : ITokenStore
 
     /// <summary>
     /// Null when Redis answers a PING and accepts a write (a short-lived probe key on the master),
-    /// otherwise the reason (no password). The write catches what a PING does not: no master (a
+    /// otherwise the short reason (no address, key name or password). The write catches what a PING does not: no master (a
     /// failover in progress, PING then answered by a replica) and a read-only replica (READONLY).
     /// </summary>
     internal async Task<string?> CheckAsync(CancellationToken cancellationToken)
@@ -129,7 +129,8 @@ internal sealed partial class RedisTokenStore : ITokenStore
         }
         catch (TokenStoreUnavailableException ex)
         {
-            return ex.Message;
+            // The short reason: /readyz is unauthenticated; the full diagnostics were logged by RunAsync.
+            return ex.Reason;
         }
     }
 

@@ -44,7 +44,7 @@ internal sealed partial class RedisAuthorizerStore
         catch (Exception ex) when (RedisConnection.IsRedisFailure(ex))
         {
             _ = subscriber.UnsubscribeAsync(_redis.Keys.AuthorizerEvents, OnMessage, CommandFlags.FireAndForget);
-            var failure = new TokenStoreUnavailableException(_redis.Connection.Describe("SUBSCRIBE authorizer events", ex), ex);
+            var failure = new TokenStoreUnavailableException(_redis.Connection.Describe("SUBSCRIBE authorizer events", ex), ex) { Reason = "Redis SUBSCRIBE failed" };
             _redis.LogUnavailable(failure);
             throw failure;
         }
