@@ -17,8 +17,16 @@ public sealed class OperatorBrowser : IAsyncDisposable
 
     public IBrowserContext Context { get; }
 
+    /// <summary>
+    /// How long an expectation or a page action may wait for the page to catch up. Playwright's 5 s default is a
+    /// real-time bound that a loaded 2-core machine exceeds rendering 10,000 authorizers (the page rendered, late,
+    /// in both failures seen): a hang guard like <c>Eventually</c>'s, not a speed assertion — speed is benchmarked.
+    /// </summary>
+    public static readonly TimeSpan PatienceBound = TimeSpan.FromSeconds(60);
+
     public static async Task<OperatorBrowser> StartAsync(int width = 1280, int height = 900)
     {
+        Assertions.SetDefaultExpectTimeout((float)PatienceBound.TotalMilliseconds);
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new()
         {
@@ -31,6 +39,8 @@ public sealed class OperatorBrowser : IAsyncDisposable
             ViewportSize = new() { Width = width, Height = height },
             ExtraHTTPHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + TestKeys.OperatorKey },
         });
+        context.SetDefaultTimeout((float)PatienceBound.TotalMilliseconds);
+        context.SetDefaultNavigationTimeout((float)PatienceBound.TotalMilliseconds);
         return new OperatorBrowser(playwright, browser, context);
     }
 
