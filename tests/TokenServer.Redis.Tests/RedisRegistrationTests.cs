@@ -56,7 +56,7 @@ public sealed class RedisRegistrationTests
     }
 
     [Fact]
-    public void The_store_wins_over_the_defaults_registered_before_it()
+    public async Task The_store_wins_over_the_defaults_registered_before_it()
     {
         var configuration = Config(("Redis:Configuration", "127.0.0.1:1,abortConnect=false"));
         var services = new ServiceCollection().AddLogging();
@@ -66,7 +66,7 @@ public sealed class RedisRegistrationTests
 
         // Nothing removed: one registration of each seam, which chooses Redis; nothing connects to build them.
         Assert.Single(services, d => d.ServiceType == typeof(ITokenStore));
-        using var provider = services.BuildServiceProvider();
+        await using var provider = services.BuildServiceProvider();
         Assert.IsType<RedisTokenStore>(provider.GetRequiredService<ITokenStore>());
         Assert.IsType<RedisRefreshLock>(provider.GetRequiredService<IRefreshLockBackend>());
         Assert.IsType<RedisRefreshQuotaStore>(provider.GetRequiredService<IRefreshQuotaStore>());
