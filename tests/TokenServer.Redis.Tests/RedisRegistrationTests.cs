@@ -5,6 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using TokenCenter.Server.Engine;
+using TokenCenter.Server.Observability;
 using TokenCenter.Server.Storage.Redis;
 using TokenServer.Redis.Tests.Infrastructure;
 
@@ -19,19 +20,22 @@ public sealed class RedisRegistrationTests
     {
         var services = new ServiceCollection().AddLogging();
         configured = services.AddRedisTokenStore(configuration);
-        // An embedded default registered afterwards with TryAdd must not win.
-        services.TryAddSingleton<ITokenStore, UnusedStore>();
+        // The engine's in-memory defaults, registered afterwards, must not win.
+        services.AddTokenEngine(configuration);
         return services.BuildServiceProvider();
     }
 
     [Fact]
     public void Nothing_is_registered_when_redis_is_not_configured()
     {
-        using var provider = Build(Config(), out var configured);
+        var services = new ServiceCollection().AddLogging();
 
-        Assert.False(configured);
-        Assert.IsType<UnusedStore>(provider.GetRequiredService<ITokenStore>());
-        Assert.Null(provider.GetService<IDistributedLock>());
+        Assert.False(services.AddRedisTokenStore(Config()));
+        Assert.DoesNotContain(services, d => d.ServiceType == typeof(RedisTokenStore) || d.ServiceType == typeof(RedisRefreshLock));
+        services.AddTokenEngine(Config());
+        using var provider = services.BuildServiceProvider();
+        Assert.Equal("memory", provider.GetRequiredService<ITokenStore>().Name);
+        Assert.IsNotType<RedisRefreshLock>(provider.GetRequiredService<IRefreshLockBackend>());
     }
 
     [Fact]
@@ -44,22 +48,42 @@ public sealed class RedisRegistrationTests
 
         Assert.True(configured);
         var store = Assert.IsType<RedisTokenStore>(provider.GetRequiredService<ITokenStore>());
-        var redlock = Assert.IsType<RedisRefreshLock>(provider.GetRequiredService<IDistributedLock>());
+        var redlock = Assert.IsType<RedisRefreshLock>(provider.GetRequiredService<IRefreshLockBackend>());
+        Assert.IsType<InstrumentedLock>(provider.GetRequiredService<IDistributedLock>());
         Assert.Single(redlock.Masters);
         Assert.Contains(provider.GetServices<IHostedService>(), s => s is RedisTokenStoreMonitor);
         Assert.True(await store.PingAsync(default));
     }
 
     [Fact]
-    public void The_store_replaces_a_default_registered_before_it()
+    public async Task The_store_wins_over_the_defaults_registered_before_it()
     {
+        var configuration = Config(("Redis:Configuration", "127.0.0.1:1,abortConnect=false"));
+        var services = new ServiceCollection().AddLogging();
+        services.AddTokenEngine(configuration);
+
+        services.AddRedisTokenStore(configuration);
+
+        // Nothing removed: one registration of each seam, which chooses Redis; nothing connects to build them.
+        Assert.Single(services, d => d.ServiceType == typeof(ITokenStore));
+        await using var provider = services.BuildServiceProvider();
+        Assert.IsType<RedisTokenStore>(provider.GetRequiredService<ITokenStore>());
+        Assert.IsType<RedisRefreshLock>(provider.GetRequiredService<IRefreshLockBackend>());
+        Assert.IsType<RedisRefreshQuotaStore>(provider.GetRequiredService<IRefreshQuotaStore>());
+    }
+
+    [Fact]
+    public void A_store_a_test_registered_itself_is_kept()
+    {
+        var configuration = Config(("Redis:Configuration", "127.0.0.1:1,abortConnect=false"));
         var services = new ServiceCollection().AddLogging();
         services.AddSingleton<ITokenStore, UnusedStore>();
 
-        services.AddRedisTokenStore(Config(("Redis:Configuration", "127.0.0.1:1")));
+        services.AddRedisTokenStore(configuration);
+        services.AddTokenEngine(configuration);
 
-        var descriptor = Assert.Single(services, d => d.ServiceType == typeof(ITokenStore));
-        Assert.Null(descriptor.ImplementationType);
+        using var provider = services.BuildServiceProvider();
+        Assert.IsType<UnusedStore>(provider.GetRequiredService<ITokenStore>());
     }
 
     [Theory]

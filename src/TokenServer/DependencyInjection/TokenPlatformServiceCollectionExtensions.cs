@@ -8,6 +8,8 @@ using TokenCenter.Server.Platform.Callback;
 using TokenCenter.Server.Platform.Crypto;
 using TokenCenter.Server.Platform.Storage;
 using TokenCenter.Server.Platform.Upstream;
+using TokenCenter.Server.Storage;
+using TokenCenter.Server.Storage.Redis.Platform;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -17,8 +19,10 @@ public static class TokenPlatformServiceCollectionExtensions
     /// <summary>
     /// Adds <see cref="PlatformOptions"/> (bound from the <c>TokenCenter</c> section, validated at start), the
     /// COMPONENT_ACCESS_TOKEN and AUTHORIZER_ACCESS_TOKEN sources, the callback endpoint's services, the authorizer
-    /// refresh scheduler (hosted service) and, unless registered before (e.g. Redis), the in-memory ticket store,
-    /// authorizer store and replay guard. Call before <c>AddTokenEngine</c> or after: sources are enumerated lazily.
+    /// refresh scheduler (hosted service), the authorizers as dynamic keys (<see cref="AuthorizerKeyProvider"/>) and,
+    /// unless registered before, the ticket store, authorizer store and replay guard: in memory, or Redis when the Redis
+    /// part is added, before or after (<see cref="StorageSelection"/>). Call before <c>AddTokenEngine</c> or after;
+    /// calling it again adds nothing.
     /// </summary>
     public static IServiceCollection AddTokenPlatform(this IServiceCollection services, IConfiguration configuration)
     {
@@ -36,9 +40,9 @@ public static class TokenPlatformServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PlatformOptions>, PlatformOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
 
-        services.TryAddSingleton<IComponentTicketStore, InMemoryComponentTicketStore>();
-        services.TryAddSingleton<IAuthorizerStore, InMemoryAuthorizerStore>();
-        services.TryAddSingleton<IReplayGuard, InMemoryReplayGuard>();
+        StorageSelection.TryAddStorageSeam<IComponentTicketStore, InMemoryComponentTicketStore, RedisComponentTicketStore>(services);
+        StorageSelection.TryAddStorageSeam<IAuthorizerStore, InMemoryAuthorizerStore, RedisAuthorizerStore>(services);
+        StorageSelection.TryAddStorageSeam<IReplayGuard, InMemoryReplayGuard, RedisReplayGuard>(services);
         services.TryAddSingleton<IPlatformClient, PlatformClient>();
 
         services.TryAddSingleton<ComponentCatalog>();
@@ -48,6 +52,7 @@ public static class TokenPlatformServiceCollectionExtensions
         services.TryAddSingleton<AuthorizerTokenSource>();
         services.AddSingleton<ITokenSource>(sp => sp.GetRequiredService<ComponentTokenSource>());
         services.AddSingleton<ITokenSource>(sp => sp.GetRequiredService<AuthorizerTokenSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDynamicKeyProvider, AuthorizerKeyProvider>());
         services.TryAddSingleton<AuthorizerRegistry>();
         services.TryAddSingleton<PlatformEventHandler>();
         services.TryAddSingleton<CallbackEndpoint>();

@@ -13,8 +13,9 @@ public static class TokenTicketServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the JSAPI_TICKET and WX_CARD_TICKET sources (getticket with the access token of the same app: a configured
-    /// app's, or an authorizer's when the key names a component), their registry (a ticket's slot is created on its
-    /// first request) and their proactive refresher (hosted service). Called by <c>AddTokenEngine</c>.
+    /// app's, or an authorizer's when the key names a component), their dynamic keys (a ticket's slot is created on its
+    /// first request, <see cref="JsSdkTicketKeyProvider"/>), their registry and their proactive refresher (hosted
+    /// service). Called by <c>AddTokenEngine</c>; calling it again adds nothing.
     /// </summary>
     public static IServiceCollection AddJsSdkTickets(this IServiceCollection services)
     {
@@ -28,9 +29,10 @@ public static class TokenTicketServiceCollectionExtensions
         foreach (var kind in new[] { TokenKind.JsapiTicket, TokenKind.WxCardTicket })
         {
             services.AddSingleton<ITokenSource>(sp => new JsSdkTicketSource(
-                kind, sp, sp.GetRequiredService<WeChatTicketClient>(), sp.GetRequiredService<IOptions<TokenCenterOptions>>(), sp.GetRequiredService<ILogger<JsSdkTicketSource>>()));
+                kind, sp.GetRequiredService<Lazy<IAccessTokenReader>>(), sp.GetRequiredService<WeChatTicketClient>(), sp.GetRequiredService<IOptions<TokenCenterOptions>>(), sp.GetRequiredService<ILogger<JsSdkTicketSource>>()));
         }
 
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDynamicKeyProvider, JsSdkTicketKeyProvider>());
         services.TryAddSingleton<JsSdkTicketRegistry>();
         services.AddHostedService<JsSdkTicketRefresher>();
         return services;

@@ -8,7 +8,7 @@ namespace TokenCenter.Server.Engine;
 /// slot per key a source declares; supporting a new kind (component, authorizer, tickets) means adding
 /// a source and registering it as <see cref="ITokenSource"/>.
 /// </summary>
-internal interface ITokenSource
+public interface ITokenSource
 {
     /// <summary>The kind of token this source issues.</summary>
     TokenKind Kind { get; }
@@ -42,4 +42,4 @@ internal interface ITokenSource
 }
 
 /// <summary>Proactive refresh window of a key.</summary>
-internal readonly record struct RefreshWindow(TimeSpan Ahead, TimeSpan Jitter);
+public readonly record struct RefreshWindow(TimeSpan Ahead, TimeSpan Jitter);

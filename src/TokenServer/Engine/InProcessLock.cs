@@ -4,7 +4,7 @@ namespace TokenCenter.Server.Engine;
 /// The embedded lock for a single replica: one holder per key, with a lease measured on the
 /// <see cref="TimeProvider"/> (a holder that outlives its lease loses the lock to the next taker).
 /// </summary>
-internal sealed class InProcessLock(TimeProvider time) : IDistributedLock
+internal sealed class InProcessLock(TimeProvider time) : IRefreshLockBackend
 {
     private readonly TimeProvider _time = time;
     private readonly Lock _gate = new();

@@ -10,7 +10,7 @@ namespace TokenCenter.Server.Engine;
 /// right before it is sent and settled when it ends. The usage lives in the <see cref="IRefreshQuotaStore"/>:
 /// shared by every replica when Redis is configured.
 /// </summary>
-internal sealed class QuotaGuard(IOptions<TokenCenterOptions> options, IRefreshQuotaStore store)
+public sealed class QuotaGuard(IOptions<TokenCenterOptions> options, IRefreshQuotaStore store)
 {
     /// <summary>WeChat's quota day starts at midnight Beijing time.</summary>
     public static readonly TimeSpan WeChatDayOffset = TimeSpan.FromHours(8);
@@ -20,7 +20,7 @@ internal sealed class QuotaGuard(IOptions<TokenCenterOptions> options, IRefreshQ
 
     /// <summary>Whether a forced refresh may run now (nothing recorded); otherwise when it may, and why not.</summary>
     /// <exception cref="TokenStoreUnavailableException">The quota store cannot be reached.</exception>
-    public async Task<QuotaVerdict> CheckAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)
+    internal async Task<QuotaVerdict> CheckAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var usage = await store.GetAsync(key, Day(now), cancellationToken).ConfigureAwait(false);
         return Evaluate(usage, now);
@@ -31,7 +31,7 @@ internal sealed class QuotaGuard(IOptions<TokenCenterOptions> options, IRefreshQ
     /// atomically in the store, so replicas racing for the same budget cannot overrun it).
     /// </summary>
     /// <exception cref="TokenStoreUnavailableException">The quota store cannot be reached.</exception>
-    public async Task<QuotaVerdict> TryRecordAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)
+    internal async Task<QuotaVerdict> TryRecordAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (await store.TryRecordAsync(key, Day(now), _minInterval, _dailyBudget, cancellationToken).ConfigureAwait(false))
         {
@@ -47,12 +47,12 @@ internal sealed class QuotaGuard(IOptions<TokenCenterOptions> options, IRefreshQ
     /// the interval runs from <paramref name="endedAt"/>; <paramref name="refund"/> gives the unit of budget back.
     /// </summary>
     /// <exception cref="TokenStoreUnavailableException">The quota store cannot be reached.</exception>
-    public Task SettleAsync(TokenSlotKey key, DateTimeOffset recordedAt, DateTimeOffset endedAt, bool refund, CancellationToken cancellationToken) =>
+    internal Task SettleAsync(TokenSlotKey key, DateTimeOffset recordedAt, DateTimeOffset endedAt, bool refund, CancellationToken cancellationToken) =>
         store.SettleAsync(key, Day(recordedAt), Day(endedAt), refund, cancellationToken);
 
     /// <summary>Forced refreshes left today for <paramref name="key"/>.</summary>
     /// <exception cref="TokenStoreUnavailableException">The quota store cannot be reached.</exception>
-    public async Task<int> BudgetLeftAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)
+    internal async Task<int> BudgetLeftAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var usage = await store.GetAsync(key, Day(now), cancellationToken).ConfigureAwait(false);
         return Math.Max(0, _dailyBudget - usage.Count);

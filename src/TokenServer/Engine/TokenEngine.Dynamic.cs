@@ -90,15 +90,38 @@ public sealed partial class TokenEngine
     /// <summary>The held token of <paramref name="key"/> (valid or not), or null.</summary>
     internal StoredToken? Held(TokenSlotKey key) => TryGetSlot(key, out var slot) ? slot.State?.Token : null;
 
-    /// <summary>Loads a dynamic key this replica does not hold yet (e.g. an authorizer stored by another replica); false when unknown.</summary>
-    internal Func<TokenSlotKey, CancellationToken, ValueTask<bool>>? KeyLoader { get; set; }
-
     /// <summary>
-    /// Whether <paramref name="key"/> is served, loading a dynamic key from the store on first use in this
-    /// replica. Configured keys answer at once.
+    /// Whether <paramref name="key"/> is served, loading a dynamic key on first use in this replica: the first
+    /// <see cref="IDynamicKeyProvider"/> that knows it names its source, and the slot is created and read from the
+    /// store. Configured keys answer at once.
     /// </summary>
-    public ValueTask<bool> EnsureKeyAsync(TokenSlotKey key, CancellationToken cancellationToken) =>
-        IsConfigured(key) ? ValueTask.FromResult(true)
-        : KeyLoader is { } loader ? loader(key, cancellationToken)
-        : ValueTask.FromResult(false);
+    public async ValueTask<bool> EnsureKeyAsync(TokenSlotKey key, CancellationToken cancellationToken)
+    {
+        if (IsConfigured(key))
+        {
+            return true;
+        }
+
+        foreach (var provider in _dynamicKeys)
+        {
+            if (await provider.FindAsync(key, this, cancellationToken).ConfigureAwait(false) is not { } source)
+            {
+                continue;
+            }
+
+            AddDynamicSlot(key, source);
+            try
+            {
+                await LoadSlotAsync(key, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TokenStoreUnavailableException)
+            {
+                // The slot exists; GetToken refreshes or reports the store failure.
+            }
+
+            return true;
+        }
+
+        return false;
+    }
 }

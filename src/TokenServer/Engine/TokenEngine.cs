@@ -13,7 +13,7 @@ namespace TokenCenter.Server.Engine;
 /// single-flight per key, fenced by store versions, and serialized across replicas by the
 /// <see cref="IDistributedLock"/>. See <c>Engine/readme.md</c>.
 /// </summary>
-public sealed partial class TokenEngine : IDisposable
+public sealed partial class TokenEngine : IAccessTokenReader, IDisposable
 {
     private readonly FrozenDictionary<TokenSlotKey, TokenSlot> _slots;
     private readonly FrozenSet<TokenKind> _kinds;
@@ -29,9 +29,26 @@ public sealed partial class TokenEngine : IDisposable
     private readonly Lock _randomGate = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Observability.TokenCenterMetrics? _metrics;
+    private readonly IDynamicKeyProvider[] _dynamicKeys;
 
-    internal TokenEngine(
+    /// <summary>
+    /// Builds the engine from its seams; plain dependency injection (or <c>ActivatorUtilities</c>, to pass a seeded
+    /// <paramref name="random"/>) calls it.
+    /// </summary>
+    /// <param name="sources">The grants: one slot per key a source declares; their kinds are the kinds served.</param>
+    /// <param name="dynamicKeys">Who knows the keys created at run time (authorizers, JS-SDK tickets), asked by <see cref="EnsureKeyAsync"/>.</param>
+    /// <param name="store">The shared token store (L2).</param>
+    /// <param name="distributedLock">The refresh lock, across replicas.</param>
+    /// <param name="quota">The forced-refresh budget.</param>
+    /// <param name="calls">Upstream calls counted per app.</param>
+    /// <param name="options">Refresh and upstream settings.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="logger">The engine's log.</param>
+    /// <param name="metrics">Refresh metrics; when given, the engine also creates its observable gauges on its meter.</param>
+    /// <param name="random">Jitter source (tests seed it).</param>
+    public TokenEngine(
         IEnumerable<ITokenSource> sources,
+        IEnumerable<IDynamicKeyProvider> dynamicKeys,
         ITokenStore store,
         IDistributedLock distributedLock,
         QuotaGuard quota,
@@ -39,10 +56,14 @@ public sealed partial class TokenEngine : IDisposable
         IOptions<TokenCenterOptions> options,
         TimeProvider time,
         ILogger<TokenEngine> logger,
-        Random? random = null,
-        Observability.TokenCenterMetrics? metrics = null)
+        Observability.TokenCenterMetrics? metrics = null,
+        Random? random = null)
     {
+        ArgumentNullException.ThrowIfNull(sources);
+        ArgumentNullException.ThrowIfNull(dynamicKeys);
+        ArgumentNullException.ThrowIfNull(options);
         var list = sources.ToList();
+        _dynamicKeys = dynamicKeys.ToArray();
         _slots = list.SelectMany(s => s.Keys.Select(k => new TokenSlot(k, s))).ToFrozenDictionary(s => s.Key);
         _kinds = list.Select(s => s.Kind).ToFrozenSet();
         _store = store;
@@ -57,6 +78,10 @@ public sealed partial class TokenEngine : IDisposable
         _metrics = metrics;
         _store.TokenChanged += OnTokenChanged;
         _store.ReconcileNeeded += OnReconcileNeeded;
+        if (metrics is not null)
+        {
+            Observability.TokenLifetimeGauge.Create(metrics, this, time);
+        }
     }
 
     /// <summary>Every configured key.</summary>

@@ -12,7 +12,7 @@ namespace TokenCenter.Server.Hosting;
 
 /// <summary>
 /// The operations and security faces: readiness checks, metrics (OpenTelemetry: Prometheus, optional OTLP),
-/// status page, caller authentication, rate limits, graceful shutdown. Called by AddTokenServer / MapTokenServer.
+/// status page, caller authentication, rate limits, graceful shutdown. The operations part of <see cref="TokenServerBuilder"/>; mapped by MapTokenServer.
 /// </summary>
 internal static class OperationsHostingExtensions
 {
@@ -23,18 +23,23 @@ internal static class OperationsHostingExtensions
         builder.Configuration.AddKeyPerFile(directory, optional: true);
     }
 
-    public static void AddOperations(WebApplicationBuilder builder)
+    /// <summary>
+    /// Adds the operations part: the forced-refresh audit, metrics export and upstream metrics, authentication,
+    /// rate limits, graceful shutdown and the readiness checks. Calling it again adds nothing.
+    /// </summary>
+    public static void AddOperations(IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
-        var services = builder.Services;
-        var configuration = builder.Configuration;
-        var authEnabledByDefault = !builder.Environment.IsDevelopment();
+        if (services.Any(d => d.ServiceType == typeof(OperationsPart)))
+        {
+            return;
+        }
 
+        services.AddSingleton<OperationsPart>();
+        var authEnabledByDefault = !environment.IsDevelopment();
         services.AddMetrics();
         services.TryAddSingleton<RecentActivity>();
         services.TryAddSingleton<ForcedRefreshAudit>();
         services.TryAddSingleton<TokenCenterMetrics>();
-        services.TryAddSingleton<TokenLifetimeGauge>();
-        services.AddHostedService<MetricsStartup>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHealthCheckPublisher, HealthMetricsPublisher>());
         services.AddTokenCenterMetricsExport(configuration);
         services.AddTransient<UpstreamMetricsHandler>();
@@ -70,7 +75,6 @@ internal static class OperationsHostingExtensions
             .AddCheck<TokensHealthCheck>("tokens", tags: [HealthTags.Ready])
             .AddCheck<ShutdownHealthCheck>("shutdown", tags: [HealthTags.Ready]);
         services.AddHostedService<GracefulShutdown>();
-        DecorateLock(services);
     }
 
     public static void UseOperations(WebApplication app)
@@ -86,22 +90,6 @@ internal static class OperationsHostingExtensions
         OperatorEndpoints.Map(app);
     }
 
-    /// <summary>Wraps the registered lock (in-process or Redlock) with <see cref="InstrumentedLock"/>.</summary>
-    private static void DecorateLock(IServiceCollection services)
-    {
-        var inner = services.LastOrDefault(d => d.ServiceType == typeof(IDistributedLock));
-        if (inner is null)
-        {
-            return;
-        }
-
-        services.Remove(inner);
-        services.AddSingleton(sp => new InstrumentedLock(Create(sp, inner), sp.GetRequiredService<TokenCenterMetrics>()));
-        services.AddSingleton<IDistributedLock>(sp => sp.GetRequiredService<InstrumentedLock>());
-    }
-
-    private static IDistributedLock Create(IServiceProvider sp, ServiceDescriptor d) => (IDistributedLock)(
-        d.ImplementationInstance
-        ?? d.ImplementationFactory?.Invoke(sp)
-        ?? ActivatorUtilities.CreateInstance(sp, d.ImplementationType!));
+    /// <summary>Marks the operations part as added.</summary>
+    private sealed class OperationsPart;
 }

@@ -1,11 +1,18 @@
+using Microsoft.Extensions.Options;
+using TokenCenter.Server.Storage;
+
 namespace TokenCenter.Server.Hosting;
 
-/// <summary>Logs once at start that tokens live in this process only (no <c>Redis:Configuration</c>).</summary>
-internal sealed partial class SingleReplicaNotice(ILogger<SingleReplicaNotice> logger) : IHostedService
+/// <summary>Logs once at start that tokens live in this process only (the Redis part was not added: no <c>Redis:Configuration</c>).</summary>
+internal sealed partial class SingleReplicaNotice(IOptions<StorageSelection> storage, ILogger<SingleReplicaNotice> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        LogSingleReplica(logger);
+        if (!storage.Value.Redis)
+        {
+            LogSingleReplica(logger);
+        }
+
         return Task.CompletedTask;
     }
 

@@ -4,10 +4,11 @@ using TokenCenter.Server.Engine;
 namespace TokenCenter.Server.Observability;
 
 /// <summary>
-/// Decorates the registered <see cref="IDistributedLock"/>: counts acquisitions and failures, and keeps
+/// The <see cref="IDistributedLock"/> the engine and the platform take: the storage backend's lock
+/// (<see cref="IRefreshLockBackend"/>, in-process or RedLock.net), counting acquisitions and failures and keeping
 /// the leases held so that a stopping server can release them (<see cref="ReleaseAllAsync"/>).
 /// </summary>
-internal sealed class InstrumentedLock(IDistributedLock inner, TokenCenterMetrics metrics) : IDistributedLock
+internal sealed class InstrumentedLock(IRefreshLockBackend inner, TokenCenterMetrics metrics) : IDistributedLock
 {
     private readonly ConcurrentDictionary<TrackedLease, byte> _held = new();
 

@@ -7,11 +7,12 @@ namespace TokenCenter.Server.Observability;
 /// The observable gauge <c>tokencenter.token.remaining</c>: seconds until the held token of each key
 /// expires (0 when none is held or it expired), for the configured keys; and <c>tokencenter.dynamic_keys</c>, the
 /// dynamic keys counted by kind, component and state. Read from the engine at collection time.
-/// Created at start by <see cref="MetricsStartup"/>.
+/// Created by the engine's constructor on the meter it receives: the gauges exist whenever an engine does, with no
+/// start-up step to construct them.
 /// </summary>
-internal sealed class TokenLifetimeGauge
+internal static class TokenLifetimeGauge
 {
-    public TokenLifetimeGauge(TokenCenterMetrics metrics, TokenEngine engine, TimeProvider time)
+    public static void Create(TokenCenterMetrics metrics, TokenEngine engine, TimeProvider time)
     {
         metrics.Meter.CreateObservableGauge(
             "tokencenter.token.remaining",

@@ -23,7 +23,6 @@ internal sealed class AuthorizerRegistry : IDisposable
     private readonly AuthorizerTokenSource _source;
     private readonly IAuthorizerStore _authorizers;
     private readonly ITokenStore _tokens;
-    private readonly ComponentCatalog _components;
     private readonly SecretCipher _cipher;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -36,7 +35,6 @@ internal sealed class AuthorizerRegistry : IDisposable
         AuthorizerTokenSource source,
         IAuthorizerStore authorizers,
         ITokenStore tokens,
-        ComponentCatalog components,
         SecretCipher cipher,
         TimeProvider time,
         IDistributedLock distributedLock,
@@ -50,44 +48,18 @@ internal sealed class AuthorizerRegistry : IDisposable
         _source = source;
         _authorizers = authorizers;
         _tokens = tokens;
-        _components = components;
         _cipher = cipher;
         _time = time;
         _logger = logger;
         _authorizers.AuthorizerRemoved += OnRemoved;
         _authorizers.AuthorizerAdded += OnAdded;
-        _engine.KeyLoader = (key, ct) => key.Kind == TokenCenter.V1.TokenKind.AuthorizerAccessToken
-            && Options.AppIdFormat.IsValid(key.AppId) && Options.AppIdFormat.IsValid(key.ComponentAppId)
-            ? EnsureSlotAsync(key, ct)
-            : ValueTask.FromResult(false);
     }
 
-    /// <summary>Makes sure this replica has the slot of an authorized account; false when the account is unknown.</summary>
-    public async ValueTask<bool> EnsureSlotAsync(TokenSlotKey key, CancellationToken cancellationToken)
-    {
-        if (_engine.IsConfigured(key))
-        {
-            return true;
-        }
-
-        if (_components.Find(key.ComponentAppId) is null
-            || await _authorizers.GetAsync(key.ComponentAppId, key.AppId, cancellationToken).ConfigureAwait(false) is null)
-        {
-            return false;
-        }
-
-        _engine.AddDynamicSlot(key, _source);
-        try
-        {
-            await _engine.LoadSlotAsync(key, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TokenStoreUnavailableException)
-        {
-            // The slot exists; GetToken refreshes or reports the store failure.
-        }
-
-        return true;
-    }
+    /// <summary>
+    /// Makes sure this replica has the slot of an authorized account (loaded from the store by
+    /// <see cref="AuthorizerKeyProvider"/>); false when the account is unknown.
+    /// </summary>
+    public ValueTask<bool> EnsureSlotAsync(TokenSlotKey key, CancellationToken cancellationToken) => _engine.EnsureKeyAsync(key, cancellationToken);
 
     /// <summary>Authorizations redeemed but not stored yet (their write failed).</summary>
     internal int PendingCount => _pending.Count;

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TokenCenter.Server.Engine;
@@ -20,10 +19,11 @@ namespace TokenCenter.Server.Platform;
 /// write fails it is kept (encrypted) in memory, used by the next refresh instead of the rotated-away one, and
 /// written back as soon as the store answers (<see cref="FlushPendingAsync"/>). 61023 marks the authorizer as needing
 /// re-authorization (only if the refused refresh token is still the stored one) and stops its refreshes. Its keys
-/// are dynamic (created by <see cref="AuthorizerRegistry"/>), so <see cref="Keys"/> is empty.
+/// are dynamic (known by <see cref="AuthorizerKeyProvider"/>, created by <see cref="AuthorizerRegistry"/>), so <see cref="Keys"/> is empty.
+/// The engine (for the component token) comes as <see cref="Lazy{T}"/>: the engine is built with its sources.
 /// </summary>
 internal sealed class AuthorizerTokenSource(
-    IServiceProvider services,
+    Lazy<IAccessTokenReader> engine,
     IAuthorizerStore authorizers,
     IPlatformClient client,
     SecretCipher cipher,
@@ -67,7 +67,6 @@ internal sealed class AuthorizerTokenSource(
 
     public async Task<UpstreamTokenResult> FetchAsync(TokenSlotKey key, string? staleValue, CancellationToken cancellationToken)
     {
-        var engine = services.GetRequiredService<TokenEngine>();
         var (record, storedCiphertext) = await CurrentAsync(key, cancellationToken).ConfigureAwait(false);
         if (record.NeedsReauthorization)
         {
@@ -86,7 +85,7 @@ internal sealed class AuthorizerTokenSource(
         }
 
         var answer = await ComponentTokenRetry.CallAsync(
-            engine,
+            engine.Value,
             key.ComponentAppId,
             "api_authorizer_token",
             async componentToken =>

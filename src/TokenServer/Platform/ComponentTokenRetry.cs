@@ -18,7 +18,7 @@ internal static class ComponentTokenRetry
     /// <exception cref="TokenUnavailableException">No component token can be had.</exception>
     /// <exception cref="UpstreamUnavailableException">The component token cannot be refreshed.</exception>
     public static async Task<T> CallAsync<T>(
-        TokenEngine engine,
+        IAccessTokenReader engine,
         string componentAppId,
         string endpoint,
         Func<string, Task<T>> call,

@@ -1,38 +1,28 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TokenCenter.Server.Engine;
-using TokenCenter.Server.Options;
-using TokenCenter.Server.Platform;
 using TokenCenter.Server.Platform.Storage;
 using TokenCenter.V1;
 
 namespace TokenCenter.Server.Tickets;
 
 /// <summary>
-/// Creates the slot of a JS-SDK ticket on its first request, when the access token it depends on is served (a
-/// configured app, or an authorizer, loaded from the store if need be); fetches the tickets of an app again when its
-/// access token was force-refreshed here; drops an authorizer's tickets when it unauthorized.
+/// Keeps the JS-SDK ticket slots (created on first request, <see cref="JsSdkTicketKeyProvider"/>) in line with their
+/// access tokens: fetches the tickets of an app again when its access token was force-refreshed here; drops an
+/// authorizer's tickets when it unauthorized (when the platform is registered).
 /// </summary>
 internal sealed class JsSdkTicketRegistry : IDisposable
 {
     private static readonly TokenKind[] TicketKinds = [TokenKind.JsapiTicket, TokenKind.WxCardTicket];
     private readonly TokenEngine _engine;
-    private readonly Dictionary<TokenKind, JsSdkTicketSource> _sources;
-    private readonly Func<TokenSlotKey, CancellationToken, ValueTask<bool>>? _inner;
     private readonly IAuthorizerStore? _authorizers;
     private readonly ILogger _logger;
 
-    public JsSdkTicketRegistry(TokenEngine engine, IEnumerable<ITokenSource> sources, IServiceProvider services, ILogger<JsSdkTicketRegistry> logger)
+    public JsSdkTicketRegistry(TokenEngine engine, ILogger<JsSdkTicketRegistry> logger, IAuthorizerStore? authorizers = null)
     {
         _engine = engine;
         _logger = logger;
-        _sources = sources.OfType<JsSdkTicketSource>().ToDictionary(s => s.Kind);
-        // The authorizer registry installs its key loader when created: create it first, then chain to it.
-        services.GetService<AuthorizerRegistry>();
-        _inner = engine.KeyLoader;
-        engine.KeyLoader = LoadAsync;
         engine.ForceRefreshed += OnForceRefreshed;
-        _authorizers = services.GetService<IAuthorizerStore>();
+        _authorizers = authorizers;
         if (_authorizers is not null)
         {
             _authorizers.AuthorizerRemoved += OnAuthorizerRemoved;
@@ -46,33 +36,6 @@ internal sealed class JsSdkTicketRegistry : IDisposable
         {
             _authorizers.AuthorizerRemoved -= OnAuthorizerRemoved;
         }
-    }
-
-    private async ValueTask<bool> LoadAsync(TokenSlotKey key, CancellationToken cancellationToken)
-    {
-        if (!JsSdkTicketSource.IsTicket(key.Kind))
-        {
-            return _inner is not null && await _inner(key, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (!_sources.TryGetValue(key.Kind, out var source) || !AppIdFormat.IsValid(key.AppId)
-            || (key.ComponentAppId.Length > 0 && !AppIdFormat.IsValid(key.ComponentAppId))
-            || !await _engine.EnsureKeyAsync(JsSdkTicketSource.AccessTokenOf(key), cancellationToken).ConfigureAwait(false))
-        {
-            return false;
-        }
-
-        _engine.AddDynamicSlot(key, source);
-        try
-        {
-            await _engine.LoadSlotAsync(key, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TokenStoreUnavailableException)
-        {
-            // The slot exists; GetToken refreshes or reports the store failure.
-        }
-
-        return true;
     }
 
     private void OnForceRefreshed(TokenSlotKey accessToken)

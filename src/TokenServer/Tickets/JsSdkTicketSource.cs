@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TokenCenter.Protocol;
@@ -12,11 +11,12 @@ namespace TokenCenter.Server.Tickets;
 /// <summary>
 /// JSAPI_TICKET / WX_CARD_TICKET grant (one instance per kind): <c>getticket</c> with the current access token of the
 /// same app: ACCESS_TOKEN for an app's own ticket (no component), AUTHORIZER_ACCESS_TOKEN for an authorizer's.
-/// Its keys are dynamic (created on first request by <see cref="JsSdkTicketRegistry"/>), so <see cref="Keys"/> is empty.
+/// Its keys are dynamic (created on first request, <see cref="JsSdkTicketKeyProvider"/>), so <see cref="Keys"/> is empty.
+/// The engine (for the access token) comes as <see cref="Lazy{T}"/>: the engine is built with its sources.
 /// When getticket rejects the access token (40001 / 42001), the access token is force-refreshed once (compare-and-refresh
 /// with the value used) and getticket is retried once with the new one.
 /// </summary>
-internal sealed class JsSdkTicketSource(TokenKind kind, IServiceProvider services, WeChatTicketClient client, IOptions<TokenCenterOptions> options, ILogger<JsSdkTicketSource> logger) : ITokenSource
+internal sealed class JsSdkTicketSource(TokenKind kind, Lazy<IAccessTokenReader> tokens, WeChatTicketClient client, IOptions<TokenCenterOptions> options, ILogger<JsSdkTicketSource> logger) : ITokenSource
 {
     public TokenKind Kind => kind;
 
@@ -38,7 +38,7 @@ internal sealed class JsSdkTicketSource(TokenKind kind, IServiceProvider service
 
     public async Task<UpstreamTokenResult> FetchAsync(TokenSlotKey key, string? staleValue, CancellationToken cancellationToken)
     {
-        var engine = services.GetRequiredService<TokenEngine>();
+        var engine = tokens.Value;
         var accessKey = AccessTokenOf(key);
         var accessToken = await engine.GetAsync(accessKey, cancellationToken).ConfigureAwait(false);
         var result = await client.GetTicketAsync(key.AppId, accessToken.Value, Type, cancellationToken).ConfigureAwait(false);

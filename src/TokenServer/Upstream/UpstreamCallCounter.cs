@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace TokenCenter.Server.Upstream;
 
 /// <summary>Counts upstream token calls (every HTTP attempt, retries included) per app per UTC day.</summary>
-internal sealed class UpstreamCallCounter(TimeProvider time)
+public sealed class UpstreamCallCounter(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, DayCount> _counts = new(StringComparer.Ordinal);
 

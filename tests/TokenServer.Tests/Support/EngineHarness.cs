@@ -78,16 +78,8 @@ internal sealed class EngineHarness : IAsyncDisposable
         }
 
         services?.Invoke(collection);
-        collection.AddSingleton(sp => new TokenEngine(
-            sp.GetServices<ITokenSource>(),
-            sp.GetRequiredService<ITokenStore>(),
-            sp.GetRequiredService<IDistributedLock>(),
-            sp.GetRequiredService<QuotaGuard>(),
-            sp.GetRequiredService<UpstreamCallCounter>(),
-            sp.GetRequiredService<IOptions<TokenCenterOptions>>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<TokenEngine>>(),
-            new Random(7)));
+        // The engine's public constructor, with the jitter seeded.
+        collection.AddSingleton(sp => ActivatorUtilities.CreateInstance<TokenEngine>(sp, new Random(7)));
         collection.AddTokenEngine(configuration);
         return new EngineHarness(collection.BuildServiceProvider(validateScopes: true), clock, fake);
     }

@@ -15,7 +15,7 @@ namespace TokenCenter.Server.Storage.Redis;
 /// and a <see cref="ILockLease.Lost"/> signal. Leases are real time (<see cref="Stopwatch"/>), never the
 /// injected <see cref="TimeProvider"/>: Redis expires lock keys in real time.
 /// </summary>
-internal sealed class RedisRefreshLock : IDistributedLock, IAsyncDisposable
+internal sealed class RedisRefreshLock : IRefreshLockBackend, IAsyncDisposable
 {
     /// <summary>RedLock.net's clock drift factor and padding (fixed in the library).</summary>
     internal const double ClockDriftFactor = 0.01;

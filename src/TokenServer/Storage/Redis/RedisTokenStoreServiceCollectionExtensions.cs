@@ -3,8 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using TokenCenter.Server.Engine;
-using TokenCenter.Server.Platform.Callback;
-using TokenCenter.Server.Platform.Storage;
+using TokenCenter.Server.Storage;
 using TokenCenter.Server.Storage.Redis;
 using TokenCenter.Server.Storage.Redis.Platform;
 
@@ -14,48 +13,67 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class RedisTokenStoreServiceCollectionExtensions
 {
     /// <summary>
-    /// When <c>Redis:Configuration</c> is set, registers <see cref="ITokenStore"/> (Redis),
-    /// <see cref="IDistributedLock"/> (RedLock.net), <see cref="IRefreshQuotaStore"/> (the forced-refresh
-    /// quota shared by all replicas), the third-party platform stores (component tickets, authorizers and the
-    /// shared due set, callback nonces), their options (validated at start), the change
-    /// monitor and the <c>redis</c> health check (tag <c>ready</c>). These replace any store or lock
-    /// registered before, and win over defaults added later with <c>TryAdd</c>.
+    /// When <c>Redis:Configuration</c> is set, adds the Redis part (<see cref="AddRedisStore"/>).
     /// </summary>
     /// <returns>Whether Redis is configured (and so was registered).</returns>
     public static bool AddRedisTokenStore(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        var section = configuration.GetSection(RedisOptions.SectionName);
-        if (string.IsNullOrWhiteSpace(section[nameof(RedisOptions.Configuration)]))
+        if (string.IsNullOrWhiteSpace(configuration.GetSection(RedisOptions.SectionName)[nameof(RedisOptions.Configuration)]))
         {
             return false;
         }
 
-        services.AddOptions<RedisOptions>().Bind(section).ValidateOnStart();
+        services.AddRedisStore(configuration);
+        return true;
+    }
+
+    /// <summary>
+    /// Adds the Redis part: <see cref="RedisOptions"/> (bound from the <c>Redis</c> section, then
+    /// <paramref name="configure"/>; validated at start), the Redis token store, the RedLock.net lock, the
+    /// forced-refresh quota shared by all replicas, the third-party platform stores (component tickets, authorizers
+    /// and the shared due set, callback nonces), the change monitor and the <c>redis</c> health check (tag
+    /// <c>ready</c>); and selects them (<see cref="StorageSelection"/>) for the seams the engine and the platform register
+    /// (<see cref="ITokenStore"/>, the lock, the quota, the platform stores), whether those are registered before or after.
+    /// Calling it again adds nothing.
+    /// </summary>
+    public static IServiceCollection AddRedisStore(this IServiceCollection services, IConfiguration configuration, Action<RedisOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (services.Any(d => d.ServiceType == typeof(RedisPart)))
+        {
+            return services;
+        }
+
+        services.AddSingleton<RedisPart>();
+        var options = services.AddOptions<RedisOptions>().Bind(configuration.GetSection(RedisOptions.SectionName));
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisOptions>, RedisOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<StorageSelection>, StorageSelection.UseRedis>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new RedisConnection(sp.GetRequiredService<IOptions<RedisOptions>>().Value.Configuration!));
         services.TryAddSingleton<RedisTokenStore>();
         services.TryAddSingleton<RedisRefreshLock>();
-        services.RemoveAll<ITokenStore>();
-        services.AddSingleton<ITokenStore>(sp => sp.GetRequiredService<RedisTokenStore>());
-        services.RemoveAll<IDistributedLock>();
-        services.AddSingleton<IDistributedLock>(sp => sp.GetRequiredService<RedisRefreshLock>());
+        services.TryAddSingleton<RedisRefreshQuotaStore>();
         // RedLock.net logs every acquisition at Information; keep its warnings (failed extensions).
         services.Configure<LoggerFilterOptions>(o => o.AddFilter("RedLockNet", LogLevel.Warning));
-        services.RemoveAll<IRefreshQuotaStore>();
-        services.AddSingleton<IRefreshQuotaStore, RedisRefreshQuotaStore>();
         // The third-party platform state shared by replicas: tickets, authorizers, the due set, callback nonces.
         services.TryAddSingleton<RedisPlatformGateway>();
-        services.RemoveAll<IComponentTicketStore>();
-        services.AddSingleton<IComponentTicketStore, RedisComponentTicketStore>();
-        services.RemoveAll<IAuthorizerStore>();
-        services.AddSingleton<IAuthorizerStore, RedisAuthorizerStore>();
-        services.RemoveAll<IReplayGuard>();
-        services.AddSingleton<IReplayGuard, RedisReplayGuard>();
+        services.TryAddSingleton<RedisComponentTicketStore>();
+        services.TryAddSingleton<RedisAuthorizerStore>();
+        services.TryAddSingleton<RedisReplayGuard>();
         services.AddHostedService<RedisTokenStoreMonitor>();
         services.AddHealthChecks().AddCheck<RedisStoreHealthCheck>("redis", tags: ["ready"]);
-        return true;
+        return services;
     }
+
+    /// <summary>Marks the Redis part as added.</summary>
+    private sealed class RedisPart;
 }
