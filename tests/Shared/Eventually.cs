@@ -13,7 +13,7 @@ public static class Eventually
     /// <summary>The default bound of a wait.</summary>
     public static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
 
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
 
     public static Task TrueAsync(Func<bool> condition, [CallerArgumentExpression(nameof(condition))] string what = "", Action? eachRound = null, TimeSpan? bound = null) =>
         TrueAsync(() => Task.FromResult(condition()), what, eachRound, bound);
