@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Headers;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Health.V1;
@@ -5,6 +7,10 @@ using Grpc.Net.Client;
 using TokenCenter.V1;
 
 namespace TokenCenter.Testing;
+
+// gRPC calls in tests and the bench: method descriptors (TokenCenterMethods, HealthMethods), calls by descriptor on a
+// Grpc.Net.Client channel (GrpcTestCalls), and hand-made requests over h2c (RawGrpc). Linked into every test project that
+// calls the server and into bench/TokenCenter.Bench.
 
 /// <summary>
 /// The methods of tokencenter.v1.TokenCenter as Grpc.Core <see cref="Method{TRequest, TResponse}"/>
@@ -71,4 +77,102 @@ public static class GrpcTestCalls
         public static CallOptions WithTimeout(TimeSpan timeout, CancellationToken cancellationToken = default) =>
             new(deadline: TimeProvider.System.GetUtcNow().UtcDateTime + timeout, cancellationToken: cancellationToken);
     }
+}
+
+/// <summary>
+/// Hand-made gRPC requests over h2c with a plain HttpClient: malformed on purpose (tests), or as a baseline client and to
+/// capture answers (bench). Reads the status as a client would.
+/// </summary>
+public static class RawGrpc
+{
+    private static readonly HttpClient Shared = new(new SocketsHttpHandler()) { Timeout = TimeSpan.FromSeconds(30) };
+
+    public sealed record Result(HttpResponseMessage Response, string? HeaderStatus, string? Status, string? Message);
+
+    /// <summary>An h2c-only client that opens more connections under load (for baselines).</summary>
+    public static HttpClient CreateClient() => new(new SocketsHttpHandler
+    {
+        EnableMultipleHttp2Connections = true,
+        PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+    })
+    {
+        DefaultRequestVersion = HttpVersion.Version20,
+        DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+
+    public static Task<Result> SendAsync(Uri address, string path, byte[] body, string? key = null, Action<HttpRequestMessage>? configure = null) =>
+        SendAsync(address, path, new ByteArrayContent(body), key, configure);
+
+    /// <summary>POSTs <paramref name="content"/> as a gRPC request to <paramref name="path"/>; the answer with its grpc-status and grpc-message.</summary>
+    public static async Task<Result> SendAsync(Uri address, string path, HttpContent content, string? key = null, Action<HttpRequestMessage>? configure = null, HttpClient? client = null, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(address, path))
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = content,
+        };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/grpc");
+        request.Headers.TryAddWithoutValidation("te", "trailers");
+        if (key is not null)
+        {
+            request.Headers.TryAddWithoutValidation("authorization", "Bearer " + key);
+        }
+
+        configure?.Invoke(request);
+        // Headers first: a trailers-only answer (e.g. DEADLINE_EXCEEDED while the body is still being
+        // sent) carries its status there, even when the server then resets the unfinished upload.
+        var response = await (client ?? Shared).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        var headerStatus = Get(response.Headers, "grpc-status");
+        try
+        {
+            _ = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        }
+        catch (HttpRequestException) when (headerStatus is not null)
+        {
+        }
+
+        var status = headerStatus ?? Get(response.TrailingHeaders, "grpc-status");
+        var message = Get(response.Headers, "grpc-message") ?? Get(response.TrailingHeaders, "grpc-message");
+        return new Result(response, headerStatus, status, message is null ? null : Uri.UnescapeDataString(message));
+    }
+
+    /// <summary>POSTs one framed request to <paramref name="url"/>; returns the framed response body. Throws unless grpc-status is 0.</summary>
+    public static async Task<byte[]> PostAsync(HttpClient client, Uri url, byte[] frame, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url)
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent(frame),
+        };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/grpc");
+        request.Headers.TryAddWithoutValidation("te", "trailers");
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        var status = Get(response.TrailingHeaders, "grpc-status") ?? Get(response.Headers, "grpc-status") ?? "(none)";
+        if (status != "0")
+        {
+            throw new InvalidOperationException($"{url} answered HTTP {(int)response.StatusCode} grpc-status {status}");
+        }
+
+        return body;
+    }
+
+    /// <summary>One uncompressed length-prefixed message.</summary>
+    public static byte[] Message(IMessage message) => Frame(0, message.ToByteArray());
+
+    /// <summary>A length-prefixed frame; <paramref name="declaredLength"/> may lie about the payload's length.</summary>
+    public static byte[] Frame(byte flag, byte[] payload, uint? declaredLength = null)
+    {
+        var bytes = new byte[5 + payload.Length];
+        bytes[0] = flag;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(1), declaredLength ?? (uint)payload.Length);
+        payload.CopyTo(bytes, 5);
+        return bytes;
+    }
+
+    private static string? Get(HttpHeaders headers, string name) =>
+        headers.TryGetValues(name, out var v) ? string.Join(',', v) : null;
 }

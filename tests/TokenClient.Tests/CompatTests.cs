@@ -8,7 +8,7 @@ namespace TokenClient.Tests;
 
 public sealed partial class CompatTests
 {
-    private const string Good = CenterServer.AppId;
+    private const string Good = Center.AppId;
     private const string Unknown = "wx00000000000000ff";
 
     [Fact]
@@ -17,12 +17,12 @@ public sealed partial class CompatTests
         await using var center = await Center.StartAsync();
         using var http = PlainHttp();
 
-        var classic = await GetAsync(http, center.Server.WebAddress, $"grant_type=client_credential&appid={Good}&secret={CenterServer.Secret}");
-        var stable = await PostAsync(http, center.Server.WebAddress, new { grant_type = "client_credential", appid = Good, secret = CenterServer.Secret });
-        var wechatClassic = await GetAsync(http, center.Sim.BaseAddress, $"grant_type=client_credential&appid={Good}&secret={CenterServer.Secret}");
-        var wechatStable = await PostAsync(http, center.Sim.BaseAddress, new { grant_type = "client_credential", appid = Good, secret = CenterServer.Secret });
+        var classic = await GetAsync(http, center.Server.WebAddress, $"grant_type=client_credential&appid={Good}&secret={Center.Secret}");
+        var stable = await PostAsync(http, center.Server.WebAddress, new { grant_type = "client_credential", appid = Good, secret = Center.Secret });
+        var wechatClassic = await GetAsync(http, center.Sim.BaseAddress, $"grant_type=client_credential&appid={Good}&secret={Center.Secret}");
+        var wechatStable = await PostAsync(http, center.Sim.BaseAddress, new { grant_type = "client_credential", appid = Good, secret = Center.Secret });
         center.Clock.Advance(TimeSpan.FromMinutes(10));
-        var later = await PostAsync(http, center.Server.WebAddress, new { grant_type = "client_credential", appid = Good, secret = CenterServer.Secret });
+        var later = await PostAsync(http, center.Server.WebAddress, new { grant_type = "client_credential", appid = Good, secret = Center.Secret });
 
         Assert.Equal(Keys(wechatClassic), Keys(classic));
         Assert.Equal(Keys(wechatStable), Keys(stable));
@@ -53,7 +53,7 @@ public sealed partial class CompatTests
         Assert.Equal(wechatStable.GetProperty("errcode").GetInt32(), oursStable.GetProperty("errcode").GetInt32());
         Assert.Equal(Keys(wechat), Keys(ours));
         Assert.Matches(Rid(), ours.GetProperty("errmsg").GetString()!);
-        Assert.DoesNotContain(CenterServer.Secret, ours.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Center.Secret, ours.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed partial class CompatTests
         using var http = PlainHttp();
 
         var viaGrpc = await client.Client.GetAccessTokenAsync(Good);
-        var viaHttp = await GetAsync(http, center.Server.WebAddress, $"grant_type=client_credential&appid={Good}&secret={CenterServer.Secret}");
+        var viaHttp = await GetAsync(http, center.Server.WebAddress, $"grant_type=client_credential&appid={Good}&secret={Center.Secret}");
 
         Assert.Equal(viaGrpc, viaHttp.GetProperty("access_token").GetString());
         Assert.Equal(0, center.Sim.Sim.IssuedTokens(Good, WeChatSimulator.WeChatSim.TokenEndpoint)); // never issued a classic token
@@ -89,8 +89,8 @@ public sealed partial class CompatTests
     {
         await using var center = await Center.StartAsync();
         using var http = PlainHttp();
-        var body = new { grant_type = "client_credential", appid = Good, secret = CenterServer.Secret, force_refresh = true };
-        var before = await PostAsync(http, center.Server.WebAddress, new { grant_type = "client_credential", appid = Good, secret = CenterServer.Secret });
+        var body = new { grant_type = "client_credential", appid = Good, secret = Center.Secret, force_refresh = true };
+        var before = await PostAsync(http, center.Server.WebAddress, new { grant_type = "client_credential", appid = Good, secret = Center.Secret });
 
         var forced = await PostAsync(http, center.Server.WebAddress, body);
         var again = await PostAsync(http, center.Server.WebAddress, body);

@@ -17,16 +17,16 @@ public sealed class HandlerTests
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(center.Clock);
         services.AddTokenCenterClient(o => o.Addresses = [center.Server.GrpcAddress.ToString()]);
-        services.AddHttpClient("wechat", http => http.BaseAddress = center.Sim.BaseAddress).AddWeChatAccessToken(CenterServer.AppId);
+        services.AddHttpClient("wechat", http => http.BaseAddress = center.Sim.BaseAddress).AddWeChatAccessToken(Center.AppId);
         await using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<ITokenCenterClient>();
-        var used = await client.GetAccessTokenAsync(CenterServer.AppId);
+        var used = await client.GetAccessTokenAsync(Center.AppId);
         // Someone forces a new token at WeChat behind the center's back: the cached one now answers 40001.
         using var raw = new HttpClient { BaseAddress = center.Sim.BaseAddress };
-        using var forced = await raw.PostAsJsonAsync("cgi-bin/stable_token", new { grant_type = "client_credential", appid = CenterServer.AppId, secret = CenterServer.Secret, force_refresh = true });
+        using var forced = await raw.PostAsJsonAsync("cgi-bin/stable_token", new { grant_type = "client_credential", appid = Center.AppId, secret = Center.Secret, force_refresh = true });
         Assert.Null(center.Sim.Sim.ValidateAccessToken(used, out var rejected));
         Assert.Equal(40001, rejected);
-        var businessCalls = center.Sim.Sim.Calls(CenterServer.AppId, WeChatSim.ApiDomainIpEndpoint);
+        var businessCalls = center.Sim.Sim.Calls(Center.AppId, WeChatSim.ApiDomainIpEndpoint);
 
         var http = provider.GetRequiredService<IHttpClientFactory>().CreateClient("wechat");
         using var response = await http.GetAsync("cgi-bin/get_api_domain_ip");
@@ -34,8 +34,8 @@ public sealed class HandlerTests
 
         Assert.True(json.RootElement.TryGetProperty("ip_list", out _), json.RootElement.ToString());
         Assert.Equal(1, center.Server.CallsTo("ForceRefresh"));
-        Assert.Equal(businessCalls + 2, center.Sim.Sim.Calls(CenterServer.AppId, WeChatSim.ApiDomainIpEndpoint)); // the call and one retry
-        Assert.NotEqual(used, await client.GetAccessTokenAsync(CenterServer.AppId));
+        Assert.Equal(businessCalls + 2, center.Sim.Sim.Calls(Center.AppId, WeChatSim.ApiDomainIpEndpoint)); // the call and one retry
+        Assert.NotEqual(used, await client.GetAccessTokenAsync(Center.AppId));
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class HandlerTests
     }
 
     private static HttpClient HttpClientFor(TestClient client, FakeWeChatApi api) =>
-        new(new WeChatAccessTokenHandler(client.Client, TokenKey.AccessToken(CenterServer.AppId)) { InnerHandler = new SocketsHttpHandler() })
+        new(new WeChatAccessTokenHandler(client.Client, TokenKey.AccessToken(Center.AppId)) { InnerHandler = new SocketsHttpHandler() })
         {
             BaseAddress = api.BaseAddress,
         };

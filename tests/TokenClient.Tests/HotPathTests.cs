@@ -9,8 +9,8 @@ public sealed class HotPathTests
     {
         await using var center = await Center.StartAsync();
         await using var client = center.CreateClient();
-        var first = await client.Client.GetAccessTokenAsync(CenterServer.AppId);
-        await Eventually.HoldsAsync(() => client.IsPushLive, "the push stream is live");
+        var first = await client.Client.GetAccessTokenAsync(Center.AppId);
+        await Eventually.TrueAsync(() => client.IsPushLive, "the push stream is live");
         var getTokenCalls = center.Server.CallsTo("GetToken");
 
         var misses = CachedReads(client.Client, first, 1_000_000);
@@ -30,8 +30,8 @@ public sealed class HotPathTests
         await using var center = await Center.StartAsync();
         // A margin that leaves one minute of cache life: the server's proactive refresh is far away.
         await using var client = center.CreateClient(o => o.ExpirySafetyMargin = TimeSpan.FromMinutes(29));
-        var token = await client.Client.GetTokenAsync(TokenCenter.Client.TokenKey.AccessToken(CenterServer.AppId));
-        await Eventually.HoldsAsync(() => client.IsPushLive, "the push stream is live");
+        var token = await client.Client.GetTokenAsync(TokenCenter.Client.TokenKey.AccessToken(Center.AppId));
+        await Eventually.TrueAsync(() => client.IsPushLive, "the push stream is live");
         var serveUntil = token.ExpiresAt - TimeSpan.FromMinutes(29);
         var calls = center.Server.CallsTo("GetToken");
 
@@ -40,7 +40,7 @@ public sealed class HotPathTests
         Assert.Equal(calls, center.Server.CallsTo("GetToken"));
 
         center.Clock.Advance(TimeSpan.FromSeconds(2));
-        var read = client.Client.GetAccessTokenAsync(CenterServer.AppId);
+        var read = client.Client.GetAccessTokenAsync(Center.AppId);
 
         Assert.False(read.IsCompletedSuccessfully && center.Server.CallsTo("GetToken") == calls, "a read past serve-until must not be a cached memory read");
         await read;
@@ -53,7 +53,7 @@ public sealed class HotPathTests
         var misses = 0;
         for (var i = 0; i < count; i++)
         {
-            var read = client.GetAccessTokenAsync(CenterServer.AppId);
+            var read = client.GetAccessTokenAsync(Center.AppId);
             if (!read.IsCompletedSuccessfully || !ReferenceEquals(read.Result, expected))
             {
                 misses++;
@@ -69,8 +69,8 @@ public sealed class HotPathTests
         await using var center = await Center.StartAsync();
         await using var client = center.CreateClient(o => o.ApiKey = "test-api-key");
 
-        await client.Client.GetAccessTokenAsync(CenterServer.AppId);
+        await client.Client.GetAccessTokenAsync(Center.AppId);
 
-        Assert.Contains("Bearer test-api-key", center.Server.Authorizations);
+        Assert.Contains("Bearer test-api-key", center.Server.Authorizations());
     }
 }

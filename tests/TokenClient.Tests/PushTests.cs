@@ -12,21 +12,21 @@ public sealed class PushTests
     {
         await using var center = await Center.StartAsync();
         await using var client = center.CreateClient();
-        var old = await client.Client.GetAccessTokenAsync(CenterServer.AppId);
-        await Eventually.HoldsAsync(() => client.IsPushLive, "the push stream is live");
+        var old = await client.Client.GetAccessTokenAsync(Center.AppId);
+        await Eventually.TrueAsync(() => client.IsPushLive, "the push stream is live");
         var getTokenCalls = center.Server.CallsTo("GetToken");
 
         // Another business server reports the token rejected.
         using var other = GrpcChannel.ForAddress(center.Server.GrpcAddress);
         var fresh = await other.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest
         {
-            Key = new TokenCenter.V1.TokenKey { Kind = TokenCenter.V1.TokenKind.AccessToken, AppId = CenterServer.AppId },
+            Key = new TokenCenter.V1.TokenKey { Kind = TokenCenter.V1.TokenKind.AccessToken, AppId = Center.AppId },
             StaleValue = old,
         });
 
         Assert.NotEqual(old, fresh.Value);
-        await Eventually.HoldsAsync(
-            () => client.Client.GetAccessTokenAsync(CenterServer.AppId) is { IsCompletedSuccessfully: true } read && read.Result == fresh.Value,
+        await Eventually.TrueAsync(
+            () => client.Client.GetAccessTokenAsync(Center.AppId) is { IsCompletedSuccessfully: true } read && read.Result == fresh.Value,
             "the pushed token is served from memory");
         Assert.Equal(getTokenCalls, center.Server.CallsTo("GetToken"));
     }
@@ -36,7 +36,7 @@ public sealed class PushTests
     {
         await using var center = await Center.StartAsync();
         await using var client = center.CreateClient();
-        var key = TokenCenter.Client.TokenKey.AccessToken(CenterServer.AppId);
+        var key = TokenCenter.Client.TokenKey.AccessToken(Center.AppId);
         using var cts = new CancellationTokenSource(Eventually.Bound);
         await using var watch = client.Client.WatchAsync(key, cts.Token).GetAsyncEnumerator(cts.Token);
 

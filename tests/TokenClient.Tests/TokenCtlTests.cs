@@ -7,7 +7,7 @@ namespace TokenClient.Tests;
 
 public sealed class TokenCtlTests
 {
-    private const string AppId = CenterServer.AppId;
+    private const string AppId = Center.AppId;
 
     [Fact]
     public async Task Get_prints_the_value_the_server_serves()
@@ -96,9 +96,9 @@ public sealed class TokenCtlTests
         using var cts = new CancellationTokenSource();
 
         var run = TokenCtlApp.RunAsync(["watch", AppId, "--address", center.Server.GrpcAddress.ToString()], output, TextWriter.Null, _ => null, cts.Token);
-        await Eventually.HoldsAsync(() => output.ToString().Contains("version=", StringComparison.Ordinal), "watch printed the current token");
+        await Eventually.TrueAsync(() => output.ToString().Contains("version=", StringComparison.Ordinal), "watch printed the current token");
         await RunAsync(center, "refresh", AppId, "--stale", value);
-        await Eventually.HoldsAsync(() => output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length >= 2, "watch printed the new token");
+        await Eventually.TrueAsync(() => output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length >= 2, "watch printed the new token");
         await cts.CancelAsync();
         var code = await run.WaitAsync(Eventually.Bound);
 
@@ -122,7 +122,7 @@ public sealed class TokenCtlTests
         var helpCode = await TokenCtlApp.RunAsync(["--help"], help, TextWriter.Null, name => environment.GetValueOrDefault(name));
 
         Assert.Equal(0, code);
-        Assert.Contains("Bearer ctl-key", center.Server.Authorizations);
+        Assert.Contains("Bearer ctl-key", center.Server.Authorizations());
         Assert.Equal(0, helpCode);
         Assert.Contains("Exit codes: 0 ok", help.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("ctl-key", help.ToString(), StringComparison.Ordinal);

@@ -9,12 +9,12 @@ namespace TokenCenter.Server.Ops.Tests;
 
 public sealed class AuthTests(StandardServerFixture fixture) : IClassFixture<StandardServerFixture>
 {
-    private OpsServer Server => fixture.Server;
+    private TestServerHost Server => fixture.Server;
 
     [Fact]
     public async Task GetToken_without_a_key_is_UNAUTHENTICATED()
     {
-        var ex = await Rpc.FailsAsync(() => Server.Channel().UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(null)));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Server.Channel.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.App), OpsCalls.As(null)));
         Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode);
         Assert.Contains("authorization: Bearer", ex.Status.Detail, StringComparison.Ordinal);
     }
@@ -22,7 +22,7 @@ public sealed class AuthTests(StandardServerFixture fixture) : IClassFixture<Sta
     [Fact]
     public async Task GetToken_with_an_unknown_key_is_UNAUTHENTICATED_without_echoing_it()
     {
-        var ex = await Rpc.FailsAsync(() => Server.Channel().UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(TestKeys.UnknownKey)));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Server.Channel.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.App), OpsCalls.As(TestKeys.UnknownKey)));
         Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode);
         Assert.DoesNotContain(TestKeys.UnknownKey, ex.Status.Detail, StringComparison.Ordinal);
     }
@@ -30,10 +30,10 @@ public sealed class AuthTests(StandardServerFixture fixture) : IClassFixture<Sta
     [Fact]
     public async Task A_key_reads_the_apps_it_is_allowed_and_is_denied_the_others()
     {
-        var token = await Server.Channel().UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(TestKeys.ReaderKey));
+        var token = await Server.Channel.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.App), OpsCalls.As(TestKeys.ReaderKey));
         Assert.Equal(TestKeys.App, token.Key.AppId);
 
-        var ex = await Rpc.FailsAsync(() => Server.Channel().UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.OtherApp), OpsServer.As(TestKeys.ReaderKey)));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Server.Channel.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.OtherApp), OpsCalls.As(TestKeys.ReaderKey)));
         Assert.Equal(StatusCode.PermissionDenied, ex.StatusCode);
         Assert.Contains(TestKeys.OtherApp, ex.Status.Detail, StringComparison.Ordinal);
     }
@@ -41,9 +41,9 @@ public sealed class AuthTests(StandardServerFixture fixture) : IClassFixture<Sta
     [Fact]
     public async Task WatchTokens_checks_every_key_of_the_request()
     {
-        var request = new WatchTokensRequest { Keys = { OpsServer.Get(TestKeys.App).Key, OpsServer.Get(TestKeys.OtherApp).Key } };
-        using var call = Server.Channel().ServerStreaming(TokenCenterMethods.WatchTokens, request, OpsServer.As(TestKeys.ReaderKey));
-        var ex = await Rpc.FailsAsync(async () =>
+        var request = new WatchTokensRequest { Keys = { OpsCalls.Get(TestKeys.App).Key, OpsCalls.Get(TestKeys.OtherApp).Key } };
+        using var call = Server.Channel.ServerStreaming(TokenCenterMethods.WatchTokens, request, OpsCalls.As(TestKeys.ReaderKey));
+        var ex = await Assert.ThrowsAsync<RpcException>(async () =>
         {
             await foreach (var _ in call.ReadAllAsync())
             {
@@ -55,23 +55,23 @@ public sealed class AuthTests(StandardServerFixture fixture) : IClassFixture<Sta
     [Fact]
     public async Task ForceRefresh_needs_CanForceRefresh()
     {
-        var request = new ForceRefreshRequest { Key = OpsServer.Get(TestKeys.App).Key, StaleValue = "not-the-current-value" };
-        var ex = await Rpc.FailsAsync(() => Server.Channel().UnaryAsync(TokenCenterMethods.ForceRefresh, request, OpsServer.As(TestKeys.ReaderKey)));
+        var request = new ForceRefreshRequest { Key = OpsCalls.Get(TestKeys.App).Key, StaleValue = "not-the-current-value" };
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Server.Channel.UnaryAsync(TokenCenterMethods.ForceRefresh, request, OpsCalls.As(TestKeys.ReaderKey)));
         Assert.Equal(StatusCode.PermissionDenied, ex.StatusCode);
         Assert.Contains("ForceRefresh", ex.Status.Detail, StringComparison.Ordinal);
 
         // Allowed key, stale value not current: answered from the center.
-        var token = await Server.Channel().UnaryAsync(TokenCenterMethods.ForceRefresh, request, OpsServer.As(TestKeys.ForcerKey));
+        var token = await Server.Channel.UnaryAsync(TokenCenterMethods.ForceRefresh, request, OpsCalls.As(TestKeys.ForcerKey));
         Assert.Equal(TestKeys.App, token.Key.AppId);
     }
 
     [Fact]
     public async Task GetStatus_needs_an_operator_key()
     {
-        var ex = await Rpc.FailsAsync(() => Server.Channel().UnaryAsync(TokenCenterMethods.GetStatus, new GetStatusRequest(), OpsServer.As(TestKeys.ForcerKey)));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Server.Channel.UnaryAsync(TokenCenterMethods.GetStatus, new GetStatusRequest(), OpsCalls.As(TestKeys.ForcerKey)));
         Assert.Equal(StatusCode.PermissionDenied, ex.StatusCode);
 
-        var status = await Server.Channel().UnaryAsync(TokenCenterMethods.GetStatus, new GetStatusRequest(), OpsServer.As(TestKeys.OperatorKey));
+        var status = await Server.Channel.UnaryAsync(TokenCenterMethods.GetStatus, new GetStatusRequest(), OpsCalls.As(TestKeys.OperatorKey));
         Assert.Contains(status.Keys, k => k.Key.AppId == TestKeys.App && k.HasValidToken);
     }
 
@@ -115,7 +115,7 @@ public sealed class AuthTests(StandardServerFixture fixture) : IClassFixture<Sta
     [Fact]
     public async Task Health_needs_no_key()
     {
-        var reply = await Server.Channel().UnaryAsync(HealthMethods.Check, new global::Grpc.Health.V1.HealthCheckRequest(), OpsServer.As(null));
+        var reply = await Server.Channel.UnaryAsync(HealthMethods.Check, new global::Grpc.Health.V1.HealthCheckRequest(), OpsCalls.As(null));
         Assert.NotEqual(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Unknown, reply.Status);
     }
 
@@ -123,11 +123,11 @@ public sealed class AuthTests(StandardServerFixture fixture) : IClassFixture<Sta
     public async Task Authentication_is_on_by_default_outside_Development_and_then_needs_keys()
     {
         var settings = new Dictionary<string, string?> { ["TokenCenter:Apps:0:AppId"] = TestKeys.App, ["TokenCenter:Apps:0:Secret"] = TestKeys.AppSecret };
-        var ex = await Assert.ThrowsAnyAsync<Exception>(() => OpsServer.StartAsync(settings, waitReady: false));
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => OpsServerDefaults.StartAsync(settings, waitReady: false));
         Assert.Contains("Auth:Keys", ex.Message, StringComparison.Ordinal);
 
-        await using var dev = await OpsServer.StartAsync(settings, environment: "Development");
-        var token = await dev.Channel().UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(null));
+        await using var dev = await OpsServerDefaults.StartAsync(settings, environment: "Development");
+        var token = await dev.Channel.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.App), OpsCalls.As(null));
         Assert.Equal(TestKeys.App, token.Key.AppId);
     }
 }

@@ -19,7 +19,7 @@ public sealed class ConfigurationTests
     {
         var settings = TestKeys.Standard();
         settings[key] = value;
-        var ex = await Assert.ThrowsAnyAsync<Exception>(() => OpsServer.StartAsync(settings, waitReady: false));
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => OpsServerDefaults.StartAsync(settings, waitReady: false));
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
         foreach (var secret in TestKeys.Secrets)
         {
@@ -32,7 +32,7 @@ public sealed class ConfigurationTests
     {
         var settings = new Dictionary<string, string?> { ["Auth:Enabled"] = "false" };
 
-        var ex = await Assert.ThrowsAnyAsync<Exception>(() => OpsServer.StartAsync(settings, waitReady: false));
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => OpsServerDefaults.StartAsync(settings, waitReady: false));
 
         Assert.Contains("TokenCenter:Apps", ex.Message, StringComparison.Ordinal);
         Assert.Contains("TokenCenter:Components", ex.Message, StringComparison.Ordinal);
@@ -43,7 +43,7 @@ public sealed class ConfigurationTests
     {
         var settings = TestKeys.Standard();
         settings["Otlp:Endpoint"] = "http://127.0.0.1:9"; // nothing listens: export failures are the SDK's business
-        await using var server = await OpsServer.StartAsync(settings);
+        await using var server = await OpsServerDefaults.StartAsync(settings);
         Assert.NotNull(server.App.Services.GetService(typeof(OpenTelemetry.Metrics.MeterProvider)));
     }
 }

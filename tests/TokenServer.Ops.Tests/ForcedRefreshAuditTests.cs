@@ -11,18 +11,18 @@ public sealed class ForcedRefreshAuditTests
     [Fact]
     public async Task Each_forced_refresh_is_recorded_with_its_caller_and_outcome_in_GetStatus_status_json_and_the_logs()
     {
-        await using var server = await OpsServer.StartAsync(TestKeys.Standard());
-        var channel = server.Channel();
+        await using var server = await OpsServerDefaults.StartAsync(TestKeys.Standard());
+        var channel = server.Channel;
         var current = await server.GetTokenAsync(TestKeys.App);
-        var forced = await channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = current.Key, StaleValue = current.Value }, OpsServer.As(TestKeys.ForcerKey));
-        var stale = await channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = current.Key, StaleValue = current.Value }, OpsServer.As(TestKeys.ForcerKey));
-        var refused = await Rpc.FailsAsync(() => channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = forced.Key, StaleValue = forced.Value }, OpsServer.As(TestKeys.ForcerKey)));
+        var forced = await channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = current.Key, StaleValue = current.Value }, OpsCalls.As(TestKeys.ForcerKey));
+        var stale = await channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = current.Key, StaleValue = current.Value }, OpsCalls.As(TestKeys.ForcerKey));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = forced.Key, StaleValue = forced.Value }, OpsCalls.As(TestKeys.ForcerKey)));
         Assert.Equal(Grpc.Core.StatusCode.ResourceExhausted, refused.StatusCode);
         using var http = new HttpClient();
         using var compat = await http.PostAsJsonAsync(new Uri(server.WebAddress, "cgi-bin/stable_token"), new { grant_type = "client_credential", appid = TestKeys.App, secret = TestKeys.AppSecret, force_refresh = true });
         compat.EnsureSuccessStatusCode();
 
-        var status = await channel.UnaryAsync(TokenCenterMethods.GetStatus, new GetStatusRequest(), OpsServer.As(TestKeys.OperatorKey));
+        var status = await channel.UnaryAsync(TokenCenterMethods.GetStatus, new GetStatusRequest(), OpsCalls.As(TestKeys.OperatorKey));
         var records = status.RecentForcedRefreshes.ToList(); // newest first
         Assert.Equal(4, records.Count);
         Assert.StartsWith("compat:" + TestKeys.App + " from 127.0.0.1", records[0].Caller, StringComparison.Ordinal);

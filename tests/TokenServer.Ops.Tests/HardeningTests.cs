@@ -13,13 +13,13 @@ namespace TokenCenter.Server.Ops.Tests;
 
 public sealed class HardeningServerFixture : IAsyncLifetime
 {
-    public OpsServer Server { get; private set; } = null!;
+    public TestServerHost Server { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         var c = TestKeys.Standard();
         c["Limits:RateLimiting"] = "false";
-        Server = await OpsServer.StartAsync(c);
+        Server = await OpsServerDefaults.StartAsync(c);
     }
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
@@ -29,14 +29,14 @@ public sealed class HardeningServerFixture : IAsyncLifetime
 public sealed class HardeningTests(HardeningServerFixture fixture, ITestOutputHelper output) : IClassFixture<HardeningServerFixture>
 {
     private const string GetToken = "/tokencenter.v1.TokenCenter/GetToken";
-    private OpsServer Server => fixture.Server;
+    private TestServerHost Server => fixture.Server;
 
     [Fact]
     public async Task Random_and_truncated_frames_get_a_gRPC_status_never_UNKNOWN_and_change_nothing()
     {
         var before = await StoredVersionAsync();
-        var issued = Server.Simulator.TotalIssuedTokens(TestKeys.App);
-        var valid = RawGrpc.Message(OpsServer.Get(TestKeys.App));
+        var issued = Server.Simulator().TotalIssuedTokens(TestKeys.App);
+        var valid = RawGrpc.Message(OpsCalls.Get(TestKeys.App));
         var random = new Random(20261121);
         var seen = new Dictionary<string, int>();
         for (var i = 0; i < 300; i++)
@@ -69,7 +69,7 @@ public sealed class HardeningTests(HardeningServerFixture fixture, ITestOutputHe
             && e.Contains("at TokenCenter.Server.", StringComparison.Ordinal));
         await Server.GetTokenAsync(TestKeys.App);
         Assert.Equal(before, await StoredVersionAsync());
-        Assert.Equal(issued, Server.Simulator.TotalIssuedTokens(TestKeys.App));
+        Assert.Equal(issued, Server.Simulator().TotalIssuedTokens(TestKeys.App));
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class HardeningTests(HardeningServerFixture fixture, ITestOutputHe
     public async Task A_client_that_stalls_mid_message_gets_DEADLINE_EXCEEDED_while_others_are_served()
     {
         var release = new TaskCompletionSource();
-        var valid = RawGrpc.Message(OpsServer.Get(TestKeys.App));
+        var valid = RawGrpc.Message(OpsCalls.Get(TestKeys.App));
         var slow = RawGrpc.SendAsync(Server.GrpcAddress, GetToken, new StallingContent(valid[..3], release.Task), TestKeys.ForcerKey,
             r => r.Headers.TryAddWithoutValidation("grpc-timeout", "500m"));
         try
@@ -118,7 +118,7 @@ public sealed class HardeningTests(HardeningServerFixture fixture, ITestOutputHe
         var huge = new string('x', 100_000);
         try
         {
-            var result = await RawGrpc.SendAsync(Server.GrpcAddress, GetToken, RawGrpc.Message(OpsServer.Get(TestKeys.App)), TestKeys.ForcerKey,
+            var result = await RawGrpc.SendAsync(Server.GrpcAddress, GetToken, RawGrpc.Message(OpsCalls.Get(TestKeys.App)), TestKeys.ForcerKey,
                 r => r.Headers.TryAddWithoutValidation("x-padding", huge));
             output.WriteLine($"HTTP {(int)result.Response.StatusCode}, grpc-status {result.Status}");
             Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, result.Response.StatusCode);

@@ -32,11 +32,11 @@ public sealed class HealthTests(StandardServerFixture fixture) : IClassFixture<S
     [Fact]
     public async Task Readyz_is_ready_when_every_key_holds_a_token_and_the_store_answers()
     {
-        await using var server = await OpsServer.StartAsync(TestKeys.Standard());
+        await using var server = await OpsServerDefaults.StartAsync(TestKeys.Standard());
         await server.WaitForTokenAsync(TestKeys.OtherApp);
         using var response = await server.GetWebAsync("/readyz", key: null);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var reply = await server.Channel().UnaryAsync(HealthMethods.Check, new global::Grpc.Health.V1.HealthCheckRequest(), OpsServer.As(null));
+        var reply = await server.Channel.UnaryAsync(HealthMethods.Check, new global::Grpc.Health.V1.HealthCheckRequest(), OpsCalls.As(null));
         Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, reply.Status);
     }
 }

@@ -12,14 +12,14 @@ public sealed class HealthWatchTests
     [Fact]
     public async Task Watch_follows_readiness_to_SERVING_and_the_publisher_runs_every_second_from_the_start()
     {
-        await using var server = await OpsServer.StartAsync(TestKeys.Standard(), waitReady: false);
+        await using var server = await OpsServerDefaults.StartAsync(TestKeys.Standard(), waitReady: false);
 
         // The publisher Watch answers from: no start delay, a period of at most a second (default 5 s / 30 s).
         var publisher = server.App.Services.GetRequiredService<IOptions<HealthCheckPublisherOptions>>().Value;
         Assert.Equal(TimeSpan.Zero, publisher.Delay);
         Assert.True(publisher.Period <= TimeSpan.FromSeconds(1), $"period {publisher.Period}");
 
-        using var watch = server.Channel().ServerStreaming(HealthMethods.Watch, new Grpc.Health.V1.HealthCheckRequest(), OpsServer.As(null, TimeSpan.FromSeconds(60)));
+        using var watch = server.Channel.ServerStreaming(HealthMethods.Watch, new Grpc.Health.V1.HealthCheckRequest(), OpsCalls.As(null, TimeSpan.FromSeconds(60)));
         var seen = new List<ServingStatus>();
         await foreach (var reply in watch.ReadAllAsync())
         {
@@ -34,7 +34,7 @@ public sealed class HealthWatchTests
         using var ready = await server.GetWebAsync("readyz", key: null);
         Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
 
-        using var unknown = server.Channel().ServerStreaming(HealthMethods.Watch, new Grpc.Health.V1.HealthCheckRequest { Service = "no.such.Service" }, OpsServer.As(null, TimeSpan.FromSeconds(30)));
+        using var unknown = server.Channel.ServerStreaming(HealthMethods.Watch, new Grpc.Health.V1.HealthCheckRequest { Service = "no.such.Service" }, OpsCalls.As(null, TimeSpan.FromSeconds(30)));
         await using var first = unknown.ReadAllAsync().GetAsyncEnumerator();
         Assert.True(await first.MoveNextAsync());
         Assert.Equal(ServingStatus.ServiceUnknown, first.Current.Status);

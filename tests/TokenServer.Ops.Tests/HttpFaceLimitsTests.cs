@@ -12,7 +12,7 @@ public sealed class HttpFaceLimitsTests
         var settings = TestKeys.Standard();
         settings["Limits:RpcPermitLimit"] = "4";
         settings["Limits:RpcWindow"] = "01:00:00";
-        await using var server = await OpsServer.StartAsync(settings);
+        await using var server = await OpsServerDefaults.StartAsync(settings);
         var classic = $"cgi-bin/token?grant_type=client_credential&appid={TestKeys.App}&secret={TestKeys.AppSecret}";
 
         for (var i = 0; i < 4; i++)
@@ -49,7 +49,7 @@ public sealed class HttpFaceLimitsTests
         settings["Limits:RateLimiting"] = "false";
         settings["Limits:RpcPermitLimit"] = "1";
         settings["Limits:RpcWindow"] = "01:00:00";
-        await using var server = await OpsServer.StartAsync(settings);
+        await using var server = await OpsServerDefaults.StartAsync(settings);
 
         for (var i = 0; i < 3; i++)
         {

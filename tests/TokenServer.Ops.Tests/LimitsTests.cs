@@ -26,52 +26,52 @@ public sealed class LimitsTests
     [Fact]
     public async Task A_caller_over_its_rate_is_refused_with_RESOURCE_EXHAUSTED_trailers_only_and_others_are_not()
     {
-        await using var server = await OpsServer.StartAsync(Limited());
-        var channel = server.Channel();
+        await using var server = await OpsServerDefaults.StartAsync(Limited());
+        var channel = server.Channel;
         for (var i = 0; i < 4; i++)
         {
-            await channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(TestKeys.ReaderKey));
+            await channel.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.App), OpsCalls.As(TestKeys.ReaderKey));
         }
 
-        var ex = await Rpc.FailsAsync(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(TestKeys.ReaderKey)));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.App), OpsCalls.As(TestKeys.ReaderKey)));
         Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
         Assert.Contains("rate limit", ex.Status.Detail, StringComparison.Ordinal);
 
         // On the wire: HTTP 200, grpc-status in the headers (trailers-only), not HTTP 429.
-        var raw = await RawGrpc.SendAsync(server.GrpcAddress, "/tokencenter.v1.TokenCenter/GetToken", RawGrpc.Message(OpsServer.Get(TestKeys.App)), TestKeys.ReaderKey);
+        var raw = await RawGrpc.SendAsync(server.GrpcAddress, "/tokencenter.v1.TokenCenter/GetToken", RawGrpc.Message(OpsCalls.Get(TestKeys.App)), TestKeys.ReaderKey);
         Assert.Equal(HttpStatusCode.OK, raw.Response.StatusCode);
         Assert.Equal("8", raw.HeaderStatus);
 
         // Another caller has its own budget.
-        var token = await channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(TestKeys.ForcerKey));
+        var token = await channel.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.App), OpsCalls.As(TestKeys.ForcerKey));
         Assert.Equal(TestKeys.App, token.Key.AppId);
     }
 
     [Fact]
     public async Task ForceRefresh_has_a_stricter_limit()
     {
-        await using var server = await OpsServer.StartAsync(Limited());
-        var channel = server.Channel();
-        var request = new ForceRefreshRequest { Key = OpsServer.Get(TestKeys.App).Key, StaleValue = "an-old-value" };
-        await channel.UnaryAsync(TokenCenterMethods.ForceRefresh, request, OpsServer.As(TestKeys.ForcerKey));
-        var ex = await Rpc.FailsAsync(() => channel.UnaryAsync(TokenCenterMethods.ForceRefresh, request, OpsServer.As(TestKeys.ForcerKey)));
+        await using var server = await OpsServerDefaults.StartAsync(Limited());
+        var channel = server.Channel;
+        var request = new ForceRefreshRequest { Key = OpsCalls.Get(TestKeys.App).Key, StaleValue = "an-old-value" };
+        await channel.UnaryAsync(TokenCenterMethods.ForceRefresh, request, OpsCalls.As(TestKeys.ForcerKey));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(TokenCenterMethods.ForceRefresh, request, OpsCalls.As(TestKeys.ForcerKey)));
         Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
         Assert.Contains("rate limit", ex.Status.Detail, StringComparison.Ordinal);
-        await channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(TestKeys.ReaderKey));
+        await channel.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.App), OpsCalls.As(TestKeys.ReaderKey));
     }
 
     [Fact]
     public async Task WatchTokens_streams_are_limited_per_caller_and_the_stream_limit_reaches_Kestrel()
     {
-        await using var server = await OpsServer.StartAsync(Limited());
-        var channel = server.Channel();
-        var request = new WatchTokensRequest { Keys = { OpsServer.Get(TestKeys.App).Key } };
-        using var first = channel.ServerStreaming(TokenCenterMethods.WatchTokens, request, OpsServer.As(TestKeys.ReaderKey));
+        await using var server = await OpsServerDefaults.StartAsync(Limited());
+        var channel = server.Channel;
+        var request = new WatchTokensRequest { Keys = { OpsCalls.Get(TestKeys.App).Key } };
+        using var first = channel.ServerStreaming(TokenCenterMethods.WatchTokens, request, OpsCalls.As(TestKeys.ReaderKey));
         await using var reading = first.ReadAllAsync().GetAsyncEnumerator();
         Assert.True(await reading.MoveNextAsync());
 
-        using var second = channel.ServerStreaming(TokenCenterMethods.WatchTokens, request, OpsServer.As(TestKeys.ReaderKey));
-        var ex = await Rpc.FailsAsync(async () =>
+        using var second = channel.ServerStreaming(TokenCenterMethods.WatchTokens, request, OpsCalls.As(TestKeys.ReaderKey));
+        var ex = await Assert.ThrowsAsync<RpcException>(async () =>
         {
             await foreach (var _ in second.ReadAllAsync())
             {
@@ -87,23 +87,23 @@ public sealed class LimitsTests
     [Fact]
     public async Task gRPC_health_is_never_rate_limited_nor_authenticated_even_for_a_caller_over_its_rate()
     {
-        await using var server = await OpsServer.StartAsync(Limited());
-        var channel = server.Channel();
+        await using var server = await OpsServerDefaults.StartAsync(Limited());
+        var channel = server.Channel;
 
         // A caller without a key behind the same address as a busy one: its RPC window is spent...
         for (var i = 0; i < 4; i++)
         {
-            await Rpc.FailsAsync(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(null)));
+            await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.App), OpsCalls.As(null)));
         }
 
-        var limited = await Rpc.FailsAsync(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(null)));
+        var limited = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.App), OpsCalls.As(null)));
         Assert.Equal(StatusCode.ResourceExhausted, limited.StatusCode);
 
         // ...and health still answers it, as often as it asks.
         for (var i = 0; i < 10; i++)
         {
             // An answer at all (no RpcException) is the point; SERVING or NOT_SERVING as readiness says.
-            var reply = await channel.UnaryAsync(HealthMethods.Check, new global::Grpc.Health.V1.HealthCheckRequest(), OpsServer.As(null));
+            var reply = await channel.UnaryAsync(HealthMethods.Check, new global::Grpc.Health.V1.HealthCheckRequest(), OpsCalls.As(null));
             Assert.Contains(reply.Status, new[] { global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing });
         }
 

@@ -18,10 +18,10 @@ public sealed class ListenerScopeTests
     [Fact]
     public async Task The_gRPC_port_serves_gRPC_and_health_and_nothing_of_the_web_or_admin_faces()
     {
-        await using var server = await OpsServer.StartAsync(TestKeys.Standard(), admin: true);
+        await using var server = await OpsServerDefaults.StartAsync(TestKeys.Standard(), admin: true);
         var token = await server.GetTokenAsync(TestKeys.App);
         Assert.Equal(TestKeys.App, token.Key.AppId);
-        var health = await server.Channel().UnaryAsync(HealthMethods.Check, new global::Grpc.Health.V1.HealthCheckRequest(), OpsServer.As(null));
+        var health = await server.Channel.UnaryAsync(HealthMethods.Check, new global::Grpc.Health.V1.HealthCheckRequest(), OpsCalls.As(null));
         Assert.NotEqual(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Unknown, health.Status);
 
         using var h2c = new HttpClient(new SocketsHttpHandler()) { DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
@@ -37,7 +37,7 @@ public sealed class ListenerScopeTests
     [Fact]
     public async Task The_web_port_serves_its_faces_and_no_gRPC()
     {
-        await using var server = await OpsServer.StartAsync(TestKeys.Standard(), admin: true);
+        await using var server = await OpsServerDefaults.StartAsync(TestKeys.Standard(), admin: true);
         foreach (var path in new[] { "healthz", "readyz", "metrics", "status.json", "" })
         {
             using var response = await server.GetWebAsync(path);
@@ -50,7 +50,7 @@ public sealed class ListenerScopeTests
     [Fact]
     public async Task The_admin_port_serves_the_operator_faces_only()
     {
-        await using var server = await OpsServer.StartAsync(TestKeys.Standard(), admin: true);
+        await using var server = await OpsServerDefaults.StartAsync(TestKeys.Standard(), admin: true);
         foreach (var path in Operator)
         {
             using var response = await server.GetWebAsync(path, key: null, baseAddress: server.AdminAddress);
@@ -74,7 +74,7 @@ public sealed class ListenerScopeTests
     private static async Task<HttpStatusCode> PostGrpcAsync(Uri address)
     {
         using var http = new HttpClient();
-        using var content = new ByteArrayContent(RawGrpc.Message(OpsServer.Get(TestKeys.App)));
+        using var content = new ByteArrayContent(RawGrpc.Message(OpsCalls.Get(TestKeys.App)));
         content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/grpc");
         using var response = await http.PostAsync(new Uri(address, GetToken), content);
         return response.StatusCode;

@@ -69,7 +69,7 @@ public sealed partial class LogSecrecyTests
         string token;
         try
         {
-            await WaitUntilAsync(() => { lock (output) { return listening.Count >= 2 || process.HasExited; } });
+            await Eventually.TrueAsync(() => { lock (output) { return listening.Count >= 2 || process.HasExited; } }, "the server printed its listeners (or exited)", bound: TimeSpan.FromSeconds(30));
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
             var web = await FindWebListenerAsync(http, [.. listening]);
             var query = $"cgi-bin/token?grant_type=client_credential&appid={TestKeys.App}&secret=";
@@ -79,7 +79,7 @@ public sealed partial class LogSecrecyTests
             Assert.Contains("40125", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             using var stable = await http.PostAsJsonAsync(new Uri(web, "cgi-bin/stable_token"), new { grant_type = "client_credential", appid = TestKeys.App, secret = TestKeys.AppSecret });
             Assert.Equal(HttpStatusCode.OK, stable.StatusCode);
-            await WaitUntilAsync(() => { lock (output) { return output.ToString().Contains("errcode 40125", StringComparison.Ordinal); } });
+            await Eventually.TrueAsync(() => { lock (output) { return output.ToString().Contains("errcode 40125", StringComparison.Ordinal); } }, "the rejected secret's errcode was logged", bound: TimeSpan.FromSeconds(30));
         }
         finally
         {
@@ -122,14 +122,6 @@ public sealed partial class LogSecrecyTests
         }
 
         throw new InvalidOperationException($"no web listener among {string.Join(", ", addresses.Select(a => a.ToString()))}");
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 600 && !condition(); i++)
-        {
-            await Task.Delay(50);
-        }
     }
 
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]

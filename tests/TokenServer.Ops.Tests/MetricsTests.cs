@@ -6,21 +6,21 @@ namespace TokenCenter.Server.Ops.Tests;
 
 public sealed class MetricsTests(StandardServerFixture fixture) : IClassFixture<StandardServerFixture>
 {
-    private OpsServer Server => fixture.Server;
+    private TestServerHost Server => fixture.Server;
 
     [Fact]
     public async Task Metrics_count_what_happened()
     {
-        var channel = Server.Channel();
-        var current = await channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(TestKeys.ForcerKey));
-        var forced = await channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = current.Key, StaleValue = current.Value }, OpsServer.As(TestKeys.ForcerKey));
+        var channel = Server.Channel;
+        var current = await channel.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.App), OpsCalls.As(TestKeys.ForcerKey));
+        var forced = await channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = current.Key, StaleValue = current.Value }, OpsCalls.As(TestKeys.ForcerKey));
         Assert.True(forced.Version > current.Version);
-        var refused = await Rpc.FailsAsync(() => channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = forced.Key, StaleValue = forced.Value }, OpsServer.As(TestKeys.ForcerKey)));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = forced.Key, StaleValue = forced.Value }, OpsCalls.As(TestKeys.ForcerKey)));
         Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
-        var unavailable = await Rpc.FailsAsync(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.BadApp), OpsServer.As(TestKeys.ForcerKey)));
+        var unavailable = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.BadApp), OpsCalls.As(TestKeys.ForcerKey)));
         Assert.Equal(StatusCode.Unavailable, unavailable.StatusCode);
-        await Rpc.FailsAsync(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(null)));
-        using var watch = channel.ServerStreaming(TokenCenterMethods.WatchTokens, new WatchTokensRequest { Keys = { current.Key } }, OpsServer.As(TestKeys.ReaderKey));
+        await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.App), OpsCalls.As(null)));
+        using var watch = channel.ServerStreaming(TokenCenterMethods.WatchTokens, new WatchTokensRequest { Keys = { current.Key } }, OpsCalls.As(TestKeys.ReaderKey));
         await using var stream = watch.ReadAllAsync().GetAsyncEnumerator();
         Assert.True(await stream.MoveNextAsync());
 

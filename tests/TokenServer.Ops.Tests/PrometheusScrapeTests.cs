@@ -22,7 +22,7 @@ public sealed partial class PrometheusScrapeTests(ITestOutputHelper output)
         var settings = TestKeys.Standard(withBadApp: true);
         settings["Limits:RpcPermitLimit"] = "40";
         settings["Limits:RpcWindow"] = "00:01:00";
-        await using var server = await OpsServer.StartAsync(settings);
+        await using var server = await OpsServerDefaults.StartAsync(settings);
         await MakeEveryDocumentedSeriesCountAsync(server);
 
         await using var prometheus = await PrometheusServer.StartAsync(server.WebAddress, "/metrics", TestKeys.OperatorKey);
@@ -82,16 +82,16 @@ public sealed partial class PrometheusScrapeTests(ITestOutputHelper output)
     }
 
     /// <summary>Refreshes (startup, forced, failing), a refused force, a watcher, and callers over the rate limit.</summary>
-    private static async Task MakeEveryDocumentedSeriesCountAsync(OpsServer server)
+    private static async Task MakeEveryDocumentedSeriesCountAsync(TestServerHost server)
     {
-        var channel = server.Channel();
+        var channel = server.Channel;
         var current = await server.GetTokenAsync(TestKeys.App);
-        var forced = await channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = current.Key, StaleValue = current.Value }, OpsServer.As(TestKeys.ForcerKey));
+        var forced = await channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = current.Key, StaleValue = current.Value }, OpsCalls.As(TestKeys.ForcerKey));
         // A dynamic key (a JS-SDK ticket), counted by tokencenter_dynamic_keys.
-        await channel.UnaryAsync(TokenCenterMethods.GetToken, new GetTokenRequest { Key = new TokenKey { Kind = TokenKind.JsapiTicket, AppId = TestKeys.App } }, OpsServer.As(TestKeys.ForcerKey));
-        await Rpc.FailsAsync(() => channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = forced.Key, StaleValue = forced.Value }, OpsServer.As(TestKeys.ForcerKey)));
-        await Rpc.FailsAsync(() => server.GetTokenAsync(TestKeys.BadApp));
-        var watch = channel.ServerStreaming(TokenCenterMethods.WatchTokens, new WatchTokensRequest { Keys = { current.Key } }, OpsServer.As(TestKeys.ReaderKey));
+        await channel.UnaryAsync(TokenCenterMethods.GetToken, new GetTokenRequest { Key = new TokenKey { Kind = TokenKind.JsapiTicket, AppId = TestKeys.App } }, OpsCalls.As(TestKeys.ForcerKey));
+        await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = forced.Key, StaleValue = forced.Value }, OpsCalls.As(TestKeys.ForcerKey)));
+        await Assert.ThrowsAsync<RpcException>(() => server.GetTokenAsync(TestKeys.BadApp));
+        var watch = channel.ServerStreaming(TokenCenterMethods.WatchTokens, new WatchTokensRequest { Keys = { current.Key } }, OpsCalls.As(TestKeys.ReaderKey));
         await using var stream = watch.ReadAllAsync().GetAsyncEnumerator();
         Assert.True(await stream.MoveNextAsync());
         var limited = false;

@@ -29,20 +29,20 @@ public sealed class SecretsTests : IDisposable
         var tokens = new HashSet<string>(StringComparer.Ordinal);
         var outputs = new StringBuilder();
         string forcedValue;
-        var server = await OpsServer.StartAsync(settings);
+        var server = await OpsServerDefaults.StartAsync(settings);
         await using (server)
         {
-            var channel = server.Channel();
-            var a = await channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(TestKeys.ReaderKey));
-            var b = await channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.OtherApp), OpsServer.As(TestKeys.ForcerKey));
+            var channel = server.Channel;
+            var a = await channel.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.App), OpsCalls.As(TestKeys.ReaderKey));
+            var b = await channel.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.OtherApp), OpsCalls.As(TestKeys.ForcerKey));
             tokens.Add(a.Value);
             tokens.Add(b.Value);
-            var forcedA = await channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = a.Key, StaleValue = a.Value }, OpsServer.As(TestKeys.ForcerKey));
-            var forcedB = await channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = b.Key, StaleValue = b.Value }, OpsServer.As(TestKeys.ForcerKey));
+            var forcedA = await channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = a.Key, StaleValue = a.Value }, OpsCalls.As(TestKeys.ForcerKey));
+            var forcedB = await channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = b.Key, StaleValue = b.Value }, OpsCalls.As(TestKeys.ForcerKey));
             tokens.Add(forcedA.Value);
             tokens.Add(forcedB.Value);
             forcedValue = forcedA.Value;
-            using (var watch = channel.ServerStreaming(TokenCenterMethods.WatchTokens, new WatchTokensRequest { Keys = { a.Key, b.Key } }, OpsServer.As(TestKeys.ForcerKey)))
+            using (var watch = channel.ServerStreaming(TokenCenterMethods.WatchTokens, new WatchTokensRequest { Keys = { a.Key, b.Key } }, OpsCalls.As(TestKeys.ForcerKey)))
             {
                 await using var stream = watch.ReadAllAsync().GetAsyncEnumerator();
                 Assert.True(await stream.MoveNextAsync());
@@ -51,20 +51,20 @@ public sealed class SecretsTests : IDisposable
 
             async Task Fails(Func<Task> call)
             {
-                var ex = await Rpc.FailsAsync(call);
+                var ex = await Assert.ThrowsAsync<RpcException>(call);
                 outputs.AppendLine(ex.Status.Detail).AppendLine(ex.ToString());
             }
 
-            await Fails(() => channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = forcedA.Key, StaleValue = forcedA.Value }, OpsServer.As(TestKeys.ForcerKey)));
-            await Fails(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.BadApp), OpsServer.As(TestKeys.ForcerKey)));
-            await Fails(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(TestKeys.UnknownKey)));
-            await Fails(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.OtherApp), OpsServer.As(TestKeys.ReaderKey)));
-            await Fails(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get("wx0000000000000bad"), OpsServer.As(TestKeys.ForcerKey)));
-            await Fails(() => channel.UnaryAsync(TokenCenterMethods.GetStatus, new GetStatusRequest(), OpsServer.As(TestKeys.ReaderKey)));
+            await Fails(() => channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = forcedA.Key, StaleValue = forcedA.Value }, OpsCalls.As(TestKeys.ForcerKey)));
+            await Fails(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.BadApp), OpsCalls.As(TestKeys.ForcerKey)));
+            await Fails(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.App), OpsCalls.As(TestKeys.UnknownKey)));
+            await Fails(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.OtherApp), OpsCalls.As(TestKeys.ReaderKey)));
+            await Fails(() => channel.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get("wx0000000000000bad"), OpsCalls.As(TestKeys.ForcerKey)));
+            await Fails(() => channel.UnaryAsync(TokenCenterMethods.GetStatus, new GetStatusRequest(), OpsCalls.As(TestKeys.ReaderKey)));
             var raw = await RawGrpc.SendAsync(server.GrpcAddress, "/tokencenter.v1.TokenCenter/GetToken", RawGrpc.Frame(0, [0x0a, 0xff]), TestKeys.ForcerKey);
             outputs.AppendLine(raw.Message);
 
-            var status = await channel.UnaryAsync(TokenCenterMethods.GetStatus, new GetStatusRequest(), OpsServer.As(TestKeys.OperatorKey));
+            var status = await channel.UnaryAsync(TokenCenterMethods.GetStatus, new GetStatusRequest(), OpsCalls.As(TestKeys.OperatorKey));
             outputs.AppendLine(JsonFormatter.Default.Format(status));
             outputs.AppendLine(await server.GetTextAsync("/metrics"));
             outputs.AppendLine(await server.GetTextAsync("/status.json"));
@@ -114,26 +114,26 @@ public sealed class SecretsTests : IDisposable
 
         var tokens = new HashSet<string>(StringComparer.Ordinal);
         var outputs = new StringBuilder();
-        var server = await OpsServer.StartAsync(settings);
+        var server = await OpsServerDefaults.StartAsync(settings);
         await using (server)
         {
-            var channel = server.Channel();
+            var channel = server.Channel;
             var componentKey = new TokenKey { Kind = TokenKind.ComponentAccessToken, ComponentAppId = Component };
             var authorizerKey = new TokenKey { Kind = TokenKind.AuthorizerAccessToken, ComponentAppId = Component, AppId = Authorizer };
 
             // The embedded simulator pushed a component_verify_ticket to the callback once listening.
-            var componentToken = await EventuallyAsync(() => channel.UnaryAsync(TokenCenterMethods.GetToken, new GetTokenRequest { Key = componentKey }, OpsServer.As(TestKeys.ForcerKey)));
+            var componentToken = await EventuallyAsync(() => channel.UnaryAsync(TokenCenterMethods.GetToken, new GetTokenRequest { Key = componentKey }, OpsCalls.As(TestKeys.ForcerKey)));
             tokens.Add(componentToken.Value);
             var push = server.App.Services.GetRequiredService<WeChatSimulator.SimulatorPushDriver>();
             await push.AuthorizeAsync(Component, Authorizer);
-            var authorizerToken = await EventuallyAsync(() => channel.UnaryAsync(TokenCenterMethods.GetToken, new GetTokenRequest { Key = authorizerKey }, OpsServer.As(TestKeys.ForcerKey)));
+            var authorizerToken = await EventuallyAsync(() => channel.UnaryAsync(TokenCenterMethods.GetToken, new GetTokenRequest { Key = authorizerKey }, OpsCalls.As(TestKeys.ForcerKey)));
             tokens.Add(authorizerToken.Value);
-            var forced = await channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = authorizerKey, StaleValue = authorizerToken.Value }, OpsServer.As(TestKeys.ForcerKey));
+            var forced = await channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = authorizerKey, StaleValue = authorizerToken.Value }, OpsCalls.As(TestKeys.ForcerKey));
             tokens.Add(forced.Value);
-            var authorizers = await channel.UnaryAsync(TokenCenterMethods.ListAuthorizers, new ListAuthorizersRequest { ComponentAppId = Component }, OpsServer.As(TestKeys.ForcerKey));
+            var authorizers = await channel.UnaryAsync(TokenCenterMethods.ListAuthorizers, new ListAuthorizersRequest { ComponentAppId = Component }, OpsCalls.As(TestKeys.ForcerKey));
             Assert.Contains(authorizers.Authorizers, a => a.AppId == Authorizer); // its refresh token was received and stored
             outputs.AppendLine(JsonFormatter.Default.Format(authorizers));
-            var preAuth = await channel.UnaryAsync(TokenCenterMethods.CreatePreAuthCode, new CreatePreAuthCodeRequest { ComponentAppId = Component, RedirectUri = "https://example.com/authorized" }, OpsServer.As(TestKeys.ForcerKey));
+            var preAuth = await channel.UnaryAsync(TokenCenterMethods.CreatePreAuthCode, new CreatePreAuthCodeRequest { ComponentAppId = Component, RedirectUri = "https://example.com/authorized" }, OpsCalls.As(TestKeys.ForcerKey));
             outputs.AppendLine(JsonFormatter.Default.Format(preAuth));
 
             // Refused callbacks (bad signature, garbage) and refused calls: their error messages are scanned too.
@@ -142,10 +142,10 @@ public sealed class SecretsTests : IDisposable
                 outputs.AppendLine(await bad.Content.ReadAsStringAsync());
             }
 
-            var ex = await Rpc.FailsAsync(() => channel.UnaryAsync(TokenCenterMethods.GetToken, new GetTokenRequest { Key = new TokenKey { Kind = TokenKind.AuthorizerAccessToken, ComponentAppId = Component, AppId = "wx00000000000000a8" } }, OpsServer.As(TestKeys.ForcerKey)));
+            var ex = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(TokenCenterMethods.GetToken, new GetTokenRequest { Key = new TokenKey { Kind = TokenKind.AuthorizerAccessToken, ComponentAppId = Component, AppId = "wx00000000000000a8" } }, OpsCalls.As(TestKeys.ForcerKey)));
             outputs.AppendLine(ex.Status.Detail).AppendLine(ex.ToString());
 
-            var status = await channel.UnaryAsync(TokenCenterMethods.GetStatus, new GetStatusRequest(), OpsServer.As(TestKeys.OperatorKey));
+            var status = await channel.UnaryAsync(TokenCenterMethods.GetStatus, new GetStatusRequest(), OpsCalls.As(TestKeys.OperatorKey));
             outputs.AppendLine(JsonFormatter.Default.Format(status));
             outputs.AppendLine(await server.GetTextAsync("/metrics"));
             outputs.AppendLine(await server.GetTextAsync("/status.json"));

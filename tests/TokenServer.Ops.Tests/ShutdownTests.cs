@@ -11,11 +11,11 @@ public sealed class ShutdownTests
     [Fact]
     public async Task Stopping_ends_WatchTokens_streams_with_UNAVAILABLE()
     {
-        var server = await OpsServer.StartAsync(TestKeys.Standard());
+        var server = await OpsServerDefaults.StartAsync(TestKeys.Standard());
         await using (server)
         {
-            var request = new WatchTokensRequest { Keys = { OpsServer.Get(TestKeys.App).Key } };
-            using var call = server.Channel().ServerStreaming(TokenCenterMethods.WatchTokens, request, OpsServer.As(TestKeys.ReaderKey, TimeSpan.FromMinutes(2)));
+            var request = new WatchTokensRequest { Keys = { OpsCalls.Get(TestKeys.App).Key } };
+            using var call = server.Channel.ServerStreaming(TokenCenterMethods.WatchTokens, request, OpsCalls.As(TestKeys.ReaderKey, TimeSpan.FromMinutes(2)));
             await using var stream = call.ReadAllAsync().GetAsyncEnumerator();
             Assert.True(await stream.MoveNextAsync());
 
@@ -38,14 +38,14 @@ public sealed class ShutdownTests
         var settings = TestKeys.Standard();
         settings["Simulator:Enabled"] = "false";
         settings["TokenCenter:Upstream:BaseUrl"] = wechat.BaseAddress.ToString();
-        var server = await OpsServer.StartAsync(settings);
+        var server = await OpsServerDefaults.StartAsync(settings);
         await using (server)
         {
             var locks = server.App.Services.GetRequiredService<InstrumentedLock>();
             var current = await server.GetTokenAsync(TestKeys.App);
             var calls = wechat.Sim.Calls(TestKeys.App, "stable_token");
             wechat.Sim.Faults.Latency = TimeSpan.FromMilliseconds(300);
-            var forced = server.Channel().UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = current.Key, StaleValue = current.Value }, OpsServer.As(TestKeys.ForcerKey));
+            var forced = server.Channel.UnaryAsync(TokenCenterMethods.ForceRefresh, new ForceRefreshRequest { Key = current.Key, StaleValue = current.Value }, OpsCalls.As(TestKeys.ForcerKey));
             while (wechat.Sim.Calls(TestKeys.App, "stable_token") == calls && !forced.IsCompleted)
             {
                 await Task.Yield();

@@ -23,7 +23,7 @@ public sealed class StatusPageScaleTests(ITestOutputHelper output)
     {
         var count = int.TryParse(Environment.GetEnvironmentVariable("OPS_STATUS_AUTHORIZERS"), out var n) ? n : 10_000;
         var withoutToken = count / 100;
-        await using var server = await OpsServer.StartAsync(TestKeys.Standard(withBadApp: true));
+        await using var server = await OpsServerDefaults.StartAsync(TestKeys.Standard(withBadApp: true));
         var token = await server.GetTokenAsync(TestKeys.App);
         await SeedAuthorizersAsync(server, count, withoutToken);
 
@@ -78,7 +78,7 @@ public sealed class StatusPageScaleTests(ITestOutputHelper output)
     private static string AppOf(int i) => $"wxa{i:x15}";
 
     /// <summary>Authorizer slots as a platform replica holds them after loading; the first <paramref name="withoutToken"/> hold none.</summary>
-    private static async Task SeedAuthorizersAsync(OpsServer server, int count, int withoutToken)
+    private static async Task SeedAuthorizersAsync(TestServerHost server, int count, int withoutToken)
     {
         var engine = server.App.Services.GetRequiredService<TokenEngine>();
         var store = server.App.Services.GetRequiredService<ITokenStore>();

@@ -6,7 +6,7 @@ namespace TokenCenter.Server.Ops.Tests;
 
 public sealed class StatusPageTests(StandardServerFixture fixture) : IClassFixture<StandardServerFixture>
 {
-    private OpsServer Server => fixture.Server;
+    private TestServerHost Server => fixture.Server;
 
     [Fact]
     public async Task Status_json_lists_every_key_with_lifetime_refresh_error_and_usage_but_no_token()

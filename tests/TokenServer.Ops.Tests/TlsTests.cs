@@ -28,20 +28,20 @@ public sealed class TlsTests : IDisposable
         settings["Listeners:CertificatePassword"] = "pfx-password";
         settings["Listeners:RequireClientCertificate"] = "true";
         settings["Listeners:ClientCertificateAuthorityPath"] = caPath;
-        await using var server = await OpsServer.StartAsync(settings, waitReady: false);
+        await using var server = await OpsServerDefaults.StartAsync(settings, waitReady: false);
 
-        var trusted = server.Channel(Handler(ca, clientCert));
-        var token = await trusted.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(TestKeys.ReaderKey, TimeSpan.FromSeconds(30)));
+        var trusted = server.CreateChannel(Handler(ca, clientCert));
+        var token = await trusted.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.App), OpsCalls.As(TestKeys.ReaderKey, TimeSpan.FromSeconds(30)));
         Assert.Equal(TestKeys.App, token.Key.AppId);
 
-        var anonymous = server.Channel(Handler(ca, null));
-        await Assert.ThrowsAnyAsync<Exception>(() => anonymous.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(TestKeys.ReaderKey)));
+        var anonymous = server.CreateChannel(Handler(ca, null));
+        await Assert.ThrowsAnyAsync<Exception>(() => anonymous.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.App), OpsCalls.As(TestKeys.ReaderKey)));
 
-        var foreign = server.Channel(Handler(ca, stranger));
-        await Assert.ThrowsAnyAsync<Exception>(() => foreign.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(TestKeys.ReaderKey)));
+        var foreign = server.CreateChannel(Handler(ca, stranger));
+        await Assert.ThrowsAnyAsync<Exception>(() => foreign.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.App), OpsCalls.As(TestKeys.ReaderKey)));
 
         // The certificate is transport security; the API key is still needed.
-        var ex = await Assert.ThrowsAsync<RpcException>(() => trusted.UnaryAsync(TokenCenterMethods.GetToken, OpsServer.Get(TestKeys.App), OpsServer.As(null)));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => trusted.UnaryAsync(TokenCenterMethods.GetToken, OpsCalls.Get(TestKeys.App), OpsCalls.As(null)));
         Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode);
     }
 

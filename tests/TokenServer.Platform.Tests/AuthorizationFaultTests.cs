@@ -19,14 +19,14 @@ namespace TokenServer.Platform.Tests;
 /// </summary>
 public sealed class AuthorizationFaultTests
 {
-    private const string Component = PlatformHost.ComponentAppId;
+    private const string Component = PlatformFixture.ComponentAppId;
     private const string App = "wx00000000000000a1";
     private static readonly TokenSlotKey Key = AuthorizerTokenSource.KeyOf(Component, App);
 
     [Fact]
     public async Task An_authorization_whose_api_query_auth_fails_is_not_acknowledged_and_its_redelivery_with_the_same_nonce_is_redeemed()
     {
-        await using var host = await PlatformHost.StartAsync();
+        await using var host = await PlatformFixture.StartAsync();
         await host.ComponentTokenAsync();
 
         host.Sim.Sim.Faults.QueryAuthErrors[Component] = -1; // system busy: the code stays unused
@@ -39,7 +39,7 @@ public sealed class AuthorizationFaultTests
         host.Sim.Sim.Faults.QueryAuthErrors.Clear();
         var again = await host.Sim.Push.RedeliverAsync(first); // WeChat's retry: same timestamp, nonce and signature
         Assert.True(again.Acknowledged, $"{again.StatusCode} {again.Body}");
-        var token = await host.GetTokenAsync(PlatformHost.AuthorizerKey(App));
+        var token = await host.GetTokenAsync(PlatformFixture.AuthorizerKey(App));
         Assert.Equal(App, host.Sim.Sim.ValidateAccessToken(token.Value, out var errcode));
         Assert.Equal(0, errcode);
 
@@ -50,7 +50,7 @@ public sealed class AuthorizationFaultTests
     [Fact]
     public async Task An_unauthorized_push_replayed_with_an_upper_cased_msg_signature_is_refused_and_the_reauthorized_account_stays()
     {
-        await using var host = await PlatformHost.StartAsync();
+        await using var host = await PlatformFixture.StartAsync();
         await host.ComponentTokenAsync();
         await host.Sim.Push.AuthorizeAsync(Component, App);
         Assert.True(host.Sim.Push.LastPush!.Acknowledged);
@@ -66,7 +66,7 @@ public sealed class AuthorizationFaultTests
         Assert.Equal(HttpStatusCode.Forbidden, await PostAsync(host.CallbackUrl, message, mixed));
 
         Assert.NotNull(await host.Services.GetRequiredService<IAuthorizerStore>().GetAsync(Component, App, default));
-        var token = await host.GetTokenAsync(PlatformHost.AuthorizerKey(App));
+        var token = await host.GetTokenAsync(PlatformFixture.AuthorizerKey(App));
         Assert.Equal(App, host.Sim.Sim.ValidateAccessToken(token.Value, out _));
     }
 
@@ -74,7 +74,7 @@ public sealed class AuthorizationFaultTests
     public async Task A_reauthorization_during_a_refresh_keeps_the_new_refresh_token_so_later_refreshes_succeed()
     {
         GatedPlatformClient? gated = null;
-        await using var host = await PlatformHost.StartAsync(
+        await using var host = await PlatformFixture.StartAsync(
             simulator: o => o.RotateRefreshTokens = true,
             decorate: s => s.Decorate<IPlatformClient>(c => gated = new GatedPlatformClient(c)));
         await host.ComponentTokenAsync();
@@ -106,7 +106,7 @@ public sealed class AuthorizationFaultTests
     public async Task An_unauthorization_during_a_refresh_leaves_no_ghost_record()
     {
         GatedPlatformClient? gated = null;
-        await using var host = await PlatformHost.StartAsync(
+        await using var host = await PlatformFixture.StartAsync(
             simulator: o => o.RotateRefreshTokens = true,
             decorate: s => s.Decorate<IPlatformClient>(c => gated = new GatedPlatformClient(c)));
         await host.ComponentTokenAsync();
@@ -134,7 +134,7 @@ public sealed class AuthorizationFaultTests
 
         Assert.Null(await store.GetAsync(Component, App, default));
         Assert.Empty(await store.ListAsync(Component, null, 10, default));
-        var gone = await Assert.ThrowsAsync<RpcException>(() => host.GetTokenAsync(PlatformHost.AuthorizerKey(App)));
+        var gone = await Assert.ThrowsAsync<RpcException>(() => host.GetTokenAsync(PlatformFixture.AuthorizerKey(App)));
         Assert.Equal(StatusCode.NotFound, gone.StatusCode);
     }
 
@@ -142,7 +142,7 @@ public sealed class AuthorizationFaultTests
     public async Task A_rotated_refresh_token_whose_write_fails_is_kept_used_and_written_back_never_the_rotated_away_one()
     {
         FlakyAuthorizerStore? flaky = null;
-        await using var host = await PlatformHost.StartAsync(
+        await using var host = await PlatformFixture.StartAsync(
             simulator: o => o.RotateRefreshTokens = true,
             decorate: s => s.Decorate<IAuthorizerStore>(a => flaky = new FlakyAuthorizerStore(a)));
         await host.ComponentTokenAsync();
@@ -172,7 +172,7 @@ public sealed class AuthorizationFaultTests
     [Fact]
     public async Task A_component_token_replaced_elsewhere_is_refreshed_once_and_api_authorizer_token_and_api_query_auth_succeed()
     {
-        await using var host = await PlatformHost.StartAsync();
+        await using var host = await PlatformFixture.StartAsync();
         await host.ComponentTokenAsync();
         await host.Sim.Push.AuthorizeAsync(Component, App);
         Assert.True(host.Sim.Push.LastPush!.Acknowledged);
@@ -187,7 +187,7 @@ public sealed class AuthorizationFaultTests
         const string Second = "wx00000000000000a2";
         await host.Sim.Push.AuthorizeAsync(Component, Second);
         Assert.True(host.Sim.Push.LastPush!.Acknowledged);
-        var token = await host.GetTokenAsync(PlatformHost.AuthorizerKey(Second));
+        var token = await host.GetTokenAsync(PlatformFixture.AuthorizerKey(Second));
         Assert.Equal(Second, host.Sim.Sim.ValidateAccessToken(token.Value, out _));
         Assert.Equal(5, host.Sim.Sim.IssuedTokens(Component, WeChatSim.ComponentTokenEndpoint));
     }
@@ -195,7 +195,7 @@ public sealed class AuthorizationFaultTests
     [Fact]
     public async Task Authorizers_missing_from_the_due_set_are_rescheduled_from_their_records_and_refreshed_before_expiry()
     {
-        await using var host = await PlatformHost.StartAsync();
+        await using var host = await PlatformFixture.StartAsync();
         await host.ComponentTokenAsync();
         string[] apps = ["wx00000000000000a1", "wx00000000000000a2", "wx00000000000000a3"];
         foreach (var app in apps)
@@ -229,7 +229,7 @@ public sealed class AuthorizationFaultTests
     public async Task An_authorizer_token_obtained_while_the_store_write_failed_is_written_back_when_reconciling()
     {
         FlakyTokenStore? flaky = null;
-        await using var host = await PlatformHost.StartAsync(decorate: s => s.Decorate<ITokenStore>(t => flaky = new FlakyTokenStore(t)));
+        await using var host = await PlatformFixture.StartAsync(decorate: s => s.Decorate<ITokenStore>(t => flaky = new FlakyTokenStore(t)));
         await host.ComponentTokenAsync();
         await host.Sim.Push.AuthorizeAsync(Component, App);
         Assert.True(host.Sim.Push.LastPush!.Acknowledged);
@@ -249,7 +249,7 @@ public sealed class AuthorizationFaultTests
     public async Task An_authorizer_removed_while_this_replica_missed_the_event_stops_being_served_at_the_next_schedule_check()
     {
         FlakyAuthorizerStore? flaky = null;
-        await using var host = await PlatformHost.StartAsync(
+        await using var host = await PlatformFixture.StartAsync(
             decorate: s => s.Decorate<IAuthorizerStore>(a => flaky = new FlakyAuthorizerStore(a)),
             settings: new Dictionary<string, string?> { ["TokenCenter:Platform:RescheduleInterval"] = "00:05:00" });
         await host.ComponentTokenAsync();
@@ -259,11 +259,11 @@ public sealed class AuthorizationFaultTests
 
         flaky!.DropRemovedEvents = true;
         Assert.True(await flaky.RemoveAsync(Component, App, default)); // another replica handled "unauthorized"; the announcement is lost here
-        await host.GetTokenAsync(PlatformHost.AuthorizerKey(App)); // still held here
+        await host.GetTokenAsync(PlatformFixture.AuthorizerKey(App)); // still held here
 
         host.Clock.Advance(TimeSpan.FromMinutes(6));
         await host.Scheduler.RunOnceAsync(CancellationToken.None);
-        var gone = await Assert.ThrowsAsync<RpcException>(() => host.GetTokenAsync(PlatformHost.AuthorizerKey(App)));
+        var gone = await Assert.ThrowsAsync<RpcException>(() => host.GetTokenAsync(PlatformFixture.AuthorizerKey(App)));
         Assert.Equal(StatusCode.NotFound, gone.StatusCode);
     }
 
@@ -271,7 +271,7 @@ public sealed class AuthorizationFaultTests
     public async Task When_WeChat_answers_the_token_already_held_the_scheduler_does_not_ask_again_every_pass()
     {
         GatedPlatformClient? gated = null;
-        await using var host = await PlatformHost.StartAsync(decorate: s => s.Decorate<IPlatformClient>(c => gated = new GatedPlatformClient(c)));
+        await using var host = await PlatformFixture.StartAsync(decorate: s => s.Decorate<IPlatformClient>(c => gated = new GatedPlatformClient(c)));
         await host.ComponentTokenAsync();
         await host.Sim.Push.AuthorizeAsync(Component, App);
         Assert.True(host.Sim.Push.LastPush!.Acknowledged);
@@ -291,7 +291,7 @@ public sealed class AuthorizationFaultTests
     [Fact]
     public async Task ListAuthorizers_with_a_page_token_past_the_end_answers_an_empty_page()
     {
-        await using var host = await PlatformHost.StartAsync();
+        await using var host = await PlatformFixture.StartAsync();
         await host.ComponentTokenAsync();
         await host.Sim.Push.AuthorizeAsync(Component, App);
         Assert.True(host.Sim.Push.LastPush!.Acknowledged);
@@ -306,13 +306,13 @@ public sealed class AuthorizationFaultTests
     }
 
     /// <summary>Another system fetches a component token with the same appsecret, and the old one's grace ends.</summary>
-    private static async Task ReplaceComponentTokenElsewhereAsync(PlatformHost host)
+    private static async Task ReplaceComponentTokenElsewhereAsync(PlatformFixture host)
     {
         using var http = new HttpClient { BaseAddress = host.Sim.BaseAddress };
         using var response = await http.PostAsJsonAsync("cgi-bin/component/api_component_token", new Dictionary<string, string>
         {
             ["component_appid"] = Component,
-            ["component_appsecret"] = PlatformHost.ComponentSecret,
+            ["component_appsecret"] = PlatformFixture.ComponentSecret,
             ["component_verify_ticket"] = host.Sim.Sim.LatestVerifyTicket(Component)!,
         });
         Assert.Contains("component_access_token", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -320,7 +320,7 @@ public sealed class AuthorizationFaultTests
     }
 
     /// <summary>The push acknowledged, after WeChat's redeliveries if the first answer was not success.</summary>
-    private static async Task AcknowledgedAsync(PlatformHost host, PushResult push)
+    private static async Task AcknowledgedAsync(PlatformFixture host, PushResult push)
     {
         for (var attempt = 0; attempt < 5 && !push.Acknowledged; attempt++)
         {

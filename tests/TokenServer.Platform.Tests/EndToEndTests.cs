@@ -14,17 +14,17 @@ public sealed class EndToEndTests
 {
     // A property: the deadline is absolute (now + 20 s), so a static field would expire 20 s after first use.
     private static CallOptions Timeout => CallOptions.WithTimeout(TimeSpan.FromSeconds(20));
-    private static readonly TokenKey ComponentKey = new() { Kind = TokenKind.ComponentAccessToken, ComponentAppId = PlatformHost.ComponentAppId };
+    private static readonly TokenKey ComponentKey = new() { Kind = TokenKind.ComponentAccessToken, ComponentAppId = PlatformFixture.ComponentAppId };
 
-    private static TokenKey AuthorizerKey(string appId) => new() { Kind = TokenKind.AuthorizerAccessToken, ComponentAppId = PlatformHost.ComponentAppId, AppId = appId };
+    private static TokenKey AuthorizerKey(string appId) => new() { Kind = TokenKind.AuthorizerAccessToken, ComponentAppId = PlatformFixture.ComponentAppId, AppId = appId };
 
     [Fact]
     public async Task Ticket_then_component_token_then_three_authorizers_served_and_one_unauthorized_disappears()
     {
-        await using var host = await PlatformHost.StartAsync();
+        await using var host = await PlatformFixture.StartAsync();
         var push = host.Sim.Push;
 
-        var pushed = await push.PushTicketAsync(PlatformHost.ComponentAppId);
+        var pushed = await push.PushTicketAsync(PlatformFixture.ComponentAppId);
         Assert.True(pushed.Acknowledged, $"{pushed.StatusCode} {pushed.Body}");
         Token? component = null;
         await Eventually.TrueAsync(async () =>
@@ -39,12 +39,12 @@ public sealed class EndToEndTests
                 return false; // the first attempt, before the ticket, is still in its backoff
             }
         }, "the component token");
-        Assert.Equal(PlatformHost.ComponentAppId, host.Sim.Sim.ValidateComponentAccessToken(component!.Value, out _));
+        Assert.Equal(PlatformFixture.ComponentAppId, host.Sim.Sim.ValidateComponentAccessToken(component!.Value, out _));
 
         string[] apps = ["wx00000000000000a1", "wx00000000000000a2", "wx00000000000000a3"];
         foreach (var app in apps)
         {
-            await push.AuthorizeAsync(PlatformHost.ComponentAppId, app);
+            await push.AuthorizeAsync(PlatformFixture.ComponentAppId, app);
             Assert.True(push.LastPush!.Acknowledged);
         }
 
@@ -55,14 +55,14 @@ public sealed class EndToEndTests
             Assert.Equal(0, errcode);
         }
 
-        var list = await host.Channel.UnaryAsync(TokenCenterMethods.ListAuthorizers, new ListAuthorizersRequest { ComponentAppId = PlatformHost.ComponentAppId, PageSize = 2 }, Timeout);
+        var list = await host.Channel.UnaryAsync(TokenCenterMethods.ListAuthorizers, new ListAuthorizersRequest { ComponentAppId = PlatformFixture.ComponentAppId, PageSize = 2 }, Timeout);
         Assert.Equal(["wx00000000000000a1", "wx00000000000000a2"], list.Authorizers.Select(a => a.AppId));
         Assert.All(list.Authorizers, a => Assert.True(a.HasValidToken));
-        var rest = await host.Channel.UnaryAsync(TokenCenterMethods.ListAuthorizers, new ListAuthorizersRequest { ComponentAppId = PlatformHost.ComponentAppId, PageSize = 2, PageToken = list.NextPageToken }, Timeout);
+        var rest = await host.Channel.UnaryAsync(TokenCenterMethods.ListAuthorizers, new ListAuthorizersRequest { ComponentAppId = PlatformFixture.ComponentAppId, PageSize = 2, PageToken = list.NextPageToken }, Timeout);
         Assert.Equal(["wx00000000000000a3"], rest.Authorizers.Select(a => a.AppId));
         Assert.Empty(rest.NextPageToken);
 
-        var unauthorized = await push.UnauthorizeAsync(PlatformHost.ComponentAppId, apps[1]);
+        var unauthorized = await push.UnauthorizeAsync(PlatformFixture.ComponentAppId, apps[1]);
         Assert.True(unauthorized.Acknowledged);
         var gone = await Assert.ThrowsAsync<RpcException>(() => host.Channel.UnaryAsync(TokenCenterMethods.GetToken, new GetTokenRequest { Key = AuthorizerKey(apps[1]) }, Timeout));
         Assert.Equal(StatusCode.NotFound, gone.StatusCode);
@@ -72,10 +72,10 @@ public sealed class EndToEndTests
         Assert.Contains(status.Keys, k => k.Key.Kind == TokenKind.ComponentAccessToken && k.HasValidToken && k.State.StartsWith("ticket received", StringComparison.Ordinal));
         Assert.Equal(2, status.Keys.Count(k => k.Key.Kind == TokenKind.AuthorizerAccessToken && k.HasValidToken));
 
-        var preAuth = await host.Channel.UnaryAsync(TokenCenterMethods.CreatePreAuthCode, new CreatePreAuthCodeRequest { ComponentAppId = PlatformHost.ComponentAppId, RedirectUri = "https://example.com/done" }, Timeout);
+        var preAuth = await host.Channel.UnaryAsync(TokenCenterMethods.CreatePreAuthCode, new CreatePreAuthCodeRequest { ComponentAppId = PlatformFixture.ComponentAppId, RedirectUri = "https://example.com/done" }, Timeout);
         Assert.NotEmpty(preAuth.PreAuthCode);
         Assert.Contains("pre_auth_code=" + Uri.EscapeDataString(preAuth.PreAuthCode), preAuth.AuthorizationUrl, StringComparison.Ordinal);
-        await push.AuthorizeAsync(PlatformHost.ComponentAppId, "wx00000000000000a4", preAuth.PreAuthCode);
+        await push.AuthorizeAsync(PlatformFixture.ComponentAppId, "wx00000000000000a4", preAuth.PreAuthCode);
         Assert.True(push.LastPush!.Acknowledged);
         await host.Channel.UnaryAsync(TokenCenterMethods.GetToken, new GetTokenRequest { Key = AuthorizerKey("wx00000000000000a4") }, Timeout);
     }
@@ -83,37 +83,37 @@ public sealed class EndToEndTests
     [Fact]
     public async Task Without_a_ticket_the_component_token_waits_and_status_says_so_then_a_pushed_ticket_unblocks_it()
     {
-        await using var host = await PlatformHost.StartAsync();
-        host.Sim.Sim.SetComponentCallback(PlatformHost.ComponentAppId, null); // WeChat's pushes get lost
+        await using var host = await PlatformFixture.StartAsync();
+        host.Sim.Sim.SetComponentCallback(PlatformFixture.ComponentAppId, null); // WeChat's pushes get lost
 
         await Eventually.TrueAsync(async () =>
         {
             var status = await host.Channel.UnaryAsync(TokenCenterMethods.GetStatus, new GetStatusRequest(), Timeout);
             return status.Keys.Any(k => k.Key.Kind == TokenKind.ComponentAccessToken && k.State.StartsWith("waiting for component_verify_ticket", StringComparison.Ordinal));
         }, "the waiting state");
-        Assert.True(host.Sim.Sim.Calls(PlatformHost.ComponentAppId, WeChatSim.StartPushTicketEndpoint) >= 1);
-        Assert.Equal(0, host.Sim.Sim.Calls(PlatformHost.ComponentAppId, WeChatSim.ComponentTokenEndpoint));
+        Assert.True(host.Sim.Sim.Calls(PlatformFixture.ComponentAppId, WeChatSim.StartPushTicketEndpoint) >= 1);
+        Assert.Equal(0, host.Sim.Sim.Calls(PlatformFixture.ComponentAppId, WeChatSim.ComponentTokenEndpoint));
         var error = await Assert.ThrowsAsync<RpcException>(() => host.Channel.UnaryAsync(TokenCenterMethods.GetToken, new GetTokenRequest { Key = ComponentKey }, Timeout));
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
 
-        host.Sim.Sim.SetComponentCallback(PlatformHost.ComponentAppId, host.CallbackUrl);
-        Assert.True((await host.Sim.Push.PushTicketAsync(PlatformHost.ComponentAppId)).Acknowledged);
+        host.Sim.Sim.SetComponentCallback(PlatformFixture.ComponentAppId, host.CallbackUrl);
+        Assert.True((await host.Sim.Push.PushTicketAsync(PlatformFixture.ComponentAppId)).Acknowledged);
         await Eventually.TrueAsync(async () =>
         {
             var status = await host.Channel.UnaryAsync(TokenCenterMethods.GetStatus, new GetStatusRequest(), Timeout);
             return status.Keys.Any(k => k.Key.Kind == TokenKind.ComponentAccessToken && k.HasValidToken);
         }, "the component token");
-        Assert.Equal(1, host.Sim.Sim.Calls(PlatformHost.ComponentAppId, WeChatSim.ComponentTokenEndpoint));
+        Assert.Equal(1, host.Sim.Sim.Calls(PlatformFixture.ComponentAppId, WeChatSim.ComponentTokenEndpoint));
     }
 
     [Fact]
     public async Task Bad_signature_stale_timestamp_replay_oversized_and_dtd_callbacks_are_refused_and_store_nothing()
     {
-        await using var host = await PlatformHost.StartAsync(previousKey: CryptoTests.OtherKey);
+        await using var host = await PlatformFixture.StartAsync(previousKey: CryptoTests.OtherKey);
         using var http = new HttpClient();
         var tickets = host.Services.GetRequiredService<IComponentTicketStore>();
         var created = host.Clock.GetUtcNow().ToUnixTimeSeconds() + 60;
-        var ticketXml = $"<xml><AppId>{PlatformHost.ComponentAppId}</AppId><CreateTime>{created}</CreateTime><InfoType>component_verify_ticket</InfoType><ComponentVerifyTicket>T1</ComponentVerifyTicket></xml>";
+        var ticketXml = $"<xml><AppId>{PlatformFixture.ComponentAppId}</AppId><CreateTime>{created}</CreateTime><InfoType>component_verify_ticket</InfoType><ComponentVerifyTicket>T1</ComponentVerifyTicket></xml>";
         var crypto = new WeChatMessageCrypto(CryptoTests.Key);
 
         async Task<HttpStatusCode> Post(WeChatEncryptedMessage m, string? signature = null, string? body = null)
@@ -125,24 +125,24 @@ public sealed class EndToEndTests
         }
 
         var now = host.Clock.GetUtcNow();
-        var good = crypto.Seal(ticketXml, PlatformHost.ComponentAppId, PlatformHost.VerifyToken, now, "1001");
+        var good = crypto.Seal(ticketXml, PlatformFixture.ComponentAppId, PlatformFixture.VerifyToken, now, "1001");
         Assert.Equal(HttpStatusCode.Unauthorized, await Post(good, signature: new string('0', 40)));
-        Assert.Equal(HttpStatusCode.Unauthorized, await Post(crypto.Seal(ticketXml, PlatformHost.ComponentAppId, "wrong-token", now, "1002")));
-        Assert.Equal(HttpStatusCode.Forbidden, await Post(crypto.Seal(ticketXml, PlatformHost.ComponentAppId, PlatformHost.VerifyToken, now - TimeSpan.FromMinutes(6), "1003")));
-        Assert.Equal(HttpStatusCode.Forbidden, await Post(crypto.Seal(ticketXml, "wx00000000000000c9", PlatformHost.VerifyToken, now, "1004")));
+        Assert.Equal(HttpStatusCode.Unauthorized, await Post(crypto.Seal(ticketXml, PlatformFixture.ComponentAppId, "wrong-token", now, "1002")));
+        Assert.Equal(HttpStatusCode.Forbidden, await Post(crypto.Seal(ticketXml, PlatformFixture.ComponentAppId, PlatformFixture.VerifyToken, now - TimeSpan.FromMinutes(6), "1003")));
+        Assert.Equal(HttpStatusCode.Forbidden, await Post(crypto.Seal(ticketXml, "wx00000000000000c9", PlatformFixture.VerifyToken, now, "1004")));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, await Post(good, body: "<xml><Encrypt>" + new string('A', 70_000) + "</Encrypt></xml>"));
         var laughs = "<!DOCTYPE xml [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]><xml><InfoType>component_verify_ticket</InfoType><ComponentVerifyTicket>&c;</ComponentVerifyTicket></xml>";
-        Assert.Equal(HttpStatusCode.BadRequest, await Post(crypto.Seal(laughs, PlatformHost.ComponentAppId, PlatformHost.VerifyToken, now, "1005")));
+        Assert.Equal(HttpStatusCode.BadRequest, await Post(crypto.Seal(laughs, PlatformFixture.ComponentAppId, PlatformFixture.VerifyToken, now, "1005")));
         Assert.Equal(HttpStatusCode.BadRequest, await Post(good, body: "<!DOCTYPE xml [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><xml><Encrypt>&x;</Encrypt></xml>"));
-        Assert.NotEqual("T1", (await tickets.GetAsync(PlatformHost.ComponentAppId, default))?.Value);
+        Assert.NotEqual("T1", (await tickets.GetAsync(PlatformFixture.ComponentAppId, default))?.Value);
 
         Assert.Equal(HttpStatusCode.OK, await Post(good));
-        Assert.Equal("T1", (await tickets.GetAsync(PlatformHost.ComponentAppId, default))?.Value);
+        Assert.Equal("T1", (await tickets.GetAsync(PlatformFixture.ComponentAppId, default))?.Value);
         Assert.Equal(HttpStatusCode.Forbidden, await Post(good)); // replay
 
         // Rotation: a message sealed with the previous EncodingAESKey is still accepted.
-        var previous = new WeChatMessageCrypto(CryptoTests.OtherKey).Seal(ticketXml.Replace("T1", "T2", StringComparison.Ordinal).Replace($"<CreateTime>{created}<", $"<CreateTime>{created + 1}<", StringComparison.Ordinal), PlatformHost.ComponentAppId, PlatformHost.VerifyToken, now, "1006");
+        var previous = new WeChatMessageCrypto(CryptoTests.OtherKey).Seal(ticketXml.Replace("T1", "T2", StringComparison.Ordinal).Replace($"<CreateTime>{created}<", $"<CreateTime>{created + 1}<", StringComparison.Ordinal), PlatformFixture.ComponentAppId, PlatformFixture.VerifyToken, now, "1006");
         Assert.Equal(HttpStatusCode.OK, await Post(previous));
-        Assert.Equal("T2", (await tickets.GetAsync(PlatformHost.ComponentAppId, default))?.Value);
+        Assert.Equal("T2", (await tickets.GetAsync(PlatformFixture.ComponentAppId, default))?.Value);
     }
 }

@@ -12,16 +12,16 @@ public sealed class JsSdkTicketTests
 {
     // A property: the deadline is absolute (now + 20 s), so a static field would expire 20 s after first use.
     private static CallOptions Timeout => CallOptions.WithTimeout(TimeSpan.FromSeconds(20));
-    private static readonly TokenKey AccessKey = new() { Kind = TokenKind.AccessToken, AppId = PlatformHost.AppId };
-    private static readonly TokenKey JsapiKey = new() { Kind = TokenKind.JsapiTicket, AppId = PlatformHost.AppId };
-    private static readonly TokenKey CardKey = new() { Kind = TokenKind.WxCardTicket, AppId = PlatformHost.AppId };
+    private static readonly TokenKey AccessKey = new() { Kind = TokenKind.AccessToken, AppId = PlatformFixture.AppId };
+    private static readonly TokenKey JsapiKey = new() { Kind = TokenKind.JsapiTicket, AppId = PlatformFixture.AppId };
+    private static readonly TokenKey CardKey = new() { Kind = TokenKind.WxCardTicket, AppId = PlatformFixture.AppId };
 
     [Fact]
     public async Task An_apps_tickets_are_cached_listed_watched_refetched_after_a_forced_access_token_and_refreshed_ahead_of_expiry()
     {
-        await using var host = await PlatformHost.StartAsync(withApp: true);
+        await using var host = await PlatformFixture.StartAsync(withApp: true);
         var sim = host.Sim.Sim;
-        int Issued(string type) => sim.IssuedTokens(PlatformHost.AppId, "ticket_" + type);
+        int Issued(string type) => sim.IssuedTokens(PlatformFixture.AppId, "ticket_" + type);
 
         var jsapi = await GetAsync(host, JsapiKey);
         Assert.Equal(jsapi.Value, (await GetAsync(host, JsapiKey)).Value);
@@ -60,14 +60,14 @@ public sealed class JsSdkTicketTests
     [Fact]
     public async Task An_authorizers_ticket_uses_its_authorizer_token_and_disappears_with_it()
     {
-        await using var host = await PlatformHost.StartAsync();
+        await using var host = await PlatformFixture.StartAsync();
         const string App = "wx00000000000000a7";
-        Assert.True((await host.Sim.Push.PushTicketAsync(PlatformHost.ComponentAppId)).Acknowledged);
+        Assert.True((await host.Sim.Push.PushTicketAsync(PlatformFixture.ComponentAppId)).Acknowledged);
         await Eventually.TrueAsync(async () =>
         {
             try
             {
-                await GetAsync(host, new TokenKey { Kind = TokenKind.ComponentAccessToken, ComponentAppId = PlatformHost.ComponentAppId });
+                await GetAsync(host, new TokenKey { Kind = TokenKind.ComponentAccessToken, ComponentAppId = PlatformFixture.ComponentAppId });
                 return true;
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
@@ -75,24 +75,24 @@ public sealed class JsSdkTicketTests
                 return false; // the first attempt, before the ticket, is still in its backoff
             }
         }, "the component token");
-        await host.Sim.Push.AuthorizeAsync(PlatformHost.ComponentAppId, App);
+        await host.Sim.Push.AuthorizeAsync(PlatformFixture.ComponentAppId, App);
         Assert.True(host.Sim.Push.LastPush!.Acknowledged);
-        var key = new TokenKey { Kind = TokenKind.JsapiTicket, ComponentAppId = PlatformHost.ComponentAppId, AppId = App };
+        var key = new TokenKey { Kind = TokenKind.JsapiTicket, ComponentAppId = PlatformFixture.ComponentAppId, AppId = App };
 
         var ticket = await GetAsync(host, key);
         Assert.NotEmpty(ticket.Value);
         Assert.Equal(1, host.Sim.Sim.IssuedTokens(App, "ticket_jsapi"));
 
-        var unknown = await Assert.ThrowsAsync<RpcException>(() => GetAsync(host, new TokenKey { Kind = TokenKind.JsapiTicket, ComponentAppId = PlatformHost.ComponentAppId, AppId = "wx00000000000000a8" }));
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => GetAsync(host, new TokenKey { Kind = TokenKind.JsapiTicket, ComponentAppId = PlatformFixture.ComponentAppId, AppId = "wx00000000000000a8" }));
         Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
         var malformed = await Assert.ThrowsAsync<RpcException>(() => GetAsync(host, new TokenKey { Kind = TokenKind.WxCardTicket, ComponentAppId = "nope", AppId = App }));
         Assert.Equal(StatusCode.InvalidArgument, malformed.StatusCode);
 
-        Assert.True((await host.Sim.Push.UnauthorizeAsync(PlatformHost.ComponentAppId, App)).Acknowledged);
+        Assert.True((await host.Sim.Push.UnauthorizeAsync(PlatformFixture.ComponentAppId, App)).Acknowledged);
         var gone = await Assert.ThrowsAsync<RpcException>(() => GetAsync(host, key));
         Assert.Equal(StatusCode.NotFound, gone.StatusCode);
     }
 
-    private static Task<Token> GetAsync(PlatformHost host, TokenKey key) =>
+    private static Task<Token> GetAsync(PlatformFixture host, TokenKey key) =>
         host.Channel.UnaryAsync(TokenCenterMethods.GetToken, new GetTokenRequest { Key = key }, Timeout);
 }

@@ -11,12 +11,12 @@ namespace TokenServer.Platform.Tests;
 /// <summary>Issue 14, defect 5: readiness reflects the replica's ability to serve; unhealthy authorizers are counts.</summary>
 public sealed class ReadinessTests
 {
-    private const string Component = PlatformHost.ComponentAppId;
+    private const string Component = PlatformFixture.ComponentAppId;
 
     [Fact]
     public async Task An_authorizer_that_must_authorize_again_leaves_the_replica_ready_and_is_counted_in_status_readiness_and_metrics()
     {
-        await using var host = await PlatformHost.StartAsync();
+        await using var host = await PlatformFixture.StartAsync();
         await host.ComponentTokenAsync();
         const string Good = "wx00000000000000a1", Gone = "wx00000000000000a2";
         foreach (var app in new[] { Good, Gone })

@@ -41,7 +41,7 @@ public sealed class RedisRegistrationTests
     [Fact]
     public async Task Redis_store_and_the_RedLock_net_lock_replace_the_defaults_when_configured()
     {
-        await using var server = await RedisServer.StartAsync();
+        await using var server = await RedisFixture.StartAsync();
         await using var provider = Build(
             Config(("Redis:Configuration", server.Configuration), ("Redis:LockEndpoints:0", server.Configuration), ("Redis:KeyPrefix", "reg")),
             out var configured);
@@ -124,7 +124,7 @@ public sealed class RedisRegistrationTests
     [Fact]
     public async Task Health_check_is_healthy_while_redis_answers_and_unhealthy_with_the_reason_when_it_is_down()
     {
-        await using var server = await RedisServer.StartAsync();
+        await using var server = await RedisFixture.StartKillableAsync();
         await using var provider = Build(Config(("Redis:Configuration", server.Configuration)), out _);
         var health = provider.GetRequiredService<HealthCheckService>();
         await provider.GetRequiredService<RedisRefreshLock>().ConnectAsync();

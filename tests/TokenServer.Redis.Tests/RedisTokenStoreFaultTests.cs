@@ -11,7 +11,7 @@ public sealed class RedisTokenStoreFaultTests : IAsyncLifetime
     private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private RedisServer _server = null!;
 
-    public async Task InitializeAsync() => _server = await RedisServer.StartAsync();
+    public async Task InitializeAsync() => _server = await RedisFixture.StartKillableAsync();
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
@@ -20,7 +20,7 @@ public sealed class RedisTokenStoreFaultTests : IAsyncLifetime
     [Fact]
     public async Task A_store_on_a_read_only_replica_answers_reads_but_is_not_ready_and_says_writes_fail()
     {
-        await using var primary = await RedisServer.StartAsync();
+        await using var primary = await RedisFixture.StartKillableAsync();
         Assert.Equal("+OK", await _server.CommandAsync("REPLICAOF", "127.0.0.1", primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         await using var replica = TestStores.Store(TestStores.Options(_server.Configuration), new ManualClock(Start));
 
@@ -47,7 +47,7 @@ public sealed class RedisTokenStoreFaultTests : IAsyncLifetime
         Assert.False(await replica.Store.PingAsync(default));
 
         await _server.RestartAsync();
-        await WaitUntilAsync(() => replica.Store.PingAsync(default));
+        await Eventually.TrueAsync(() => replica.Store.PingAsync(default));
         Assert.Null(await replica.Store.GetAsync(Key, default)); // nothing persisted
         Assert.True(await replica.Store.TryWriteAsync(Key, Token("T2", 2), default));
     }
@@ -74,7 +74,7 @@ public sealed class RedisTokenStoreFaultTests : IAsyncLifetime
 
         await _server.RestartAsync();
 
-        await WaitUntilAsync(() => replica.Store.PingAsync(default));
+        await Eventually.TrueAsync(() => replica.Store.PingAsync(default));
         Assert.True(await replica.Store.TryWriteAsync(Key, Token("T", 1), default));
     }
 
@@ -142,35 +142,24 @@ public sealed class RedisTokenStoreFaultTests : IAsyncLifetime
         var events = new System.Collections.Concurrent.ConcurrentQueue<long>();
         reader.Store.TokenChanged += (_, version) => events.Enqueue(version);
         await writer.Store.TryWriteAsync(Key, Token("T1", 1), default);
-        await WaitUntilAsync(() => Task.FromResult(events.Contains(1)));
+        await Eventually.TrueAsync(() => Task.FromResult(events.Contains(1)));
 
         await _server.RestartAsync();
-        await WaitUntilAsync(() => reader.Store.PingAsync(default));
-        await WaitUntilAsync(() => writer.Store.PingAsync(default));
+        await Eventually.TrueAsync(() => reader.Store.PingAsync(default));
+        await Eventually.TrueAsync(() => writer.Store.PingAsync(default));
 
         // Written right after the restart: the message may race the re-subscription...
         await writer.Store.TryWriteAsync(Key, Token("T2", 2), default);
         // ...and the periodic version check repairs that.
-        await WaitUntilAsync(async () => events.Contains(2) || await reader.Store.CheckVersionsAsync(default) > 0);
+        await Eventually.TrueAsync(async () => events.Contains(2) || await reader.Store.CheckVersionsAsync(default) > 0);
         Assert.Contains(2L, events);
 
         // Once re-subscribed, messages flow again.
-        await WaitUntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             var version = (await writer.Store.NextVersionAsync(Key, default)) + 10;
             await writer.Store.TryWriteAsync(Key, Token("T", version), default);
             await Task.Delay(50);
             return events.Contains(version);
         });
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, [System.Runtime.CompilerServices.CallerLineNumber] int line = 0)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"condition of line {line} not met within 10 s");
-            await Task.Delay(25);
-        }
-    }
-}
+    }}

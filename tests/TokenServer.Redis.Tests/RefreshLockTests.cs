@@ -19,7 +19,7 @@ public sealed class RefreshLockTests : IAsyncLifetime
     private readonly List<RedisRefreshLock> _locks = [];
     private RedisServer[] _masters = [];
 
-    public async Task InitializeAsync() => _masters = await RedisServer.StartManyAsync(3);
+    public async Task InitializeAsync() => _masters = await RedisFixture.StartKillableAsync(3);
 
     public async Task DisposeAsync()
     {

@@ -21,7 +21,7 @@ public sealed class CompatForceRefreshTests
         var options = new SimulatorOptions();
         options.Apps.Add(new SimulatedApp(AppA, SecretA));
         await using var sim = await SimulatorHost.StartAsync(options, clock);
-        await using var server = await TokenServerHost.StartAsync(
+        await using var server = await TestServerHost.StartAsync(
             new Dictionary<string, string?>
             {
                 ["TokenCenter:Apps:0:AppId"] = AppA,
@@ -29,7 +29,7 @@ public sealed class CompatForceRefreshTests
                 ["TokenCenter:Apps:0:Grant"] = grant,
                 ["TokenCenter:Upstream:BaseUrl"] = sim.BaseAddress.ToString(),
             },
-            clock);
+            o => o.Clock = clock);
         using var http = new HttpClient();
 
         // Tokens of different ages: the first one, and the one the scheduler replaced it with.
@@ -78,14 +78,14 @@ public sealed class CompatForceRefreshTests
         var options = new SimulatorOptions();
         options.Apps.Add(new SimulatedApp(AppA, SecretA));
         await using var sim = await SimulatorHost.StartAsync(options, clock);
-        await using var server = await TokenServerHost.StartAsync(
+        await using var server = await TestServerHost.StartAsync(
             new Dictionary<string, string?>
             {
                 ["TokenCenter:Apps:0:AppId"] = AppA,
                 ["TokenCenter:Apps:0:Secret"] = SecretA,
                 ["TokenCenter:Upstream:BaseUrl"] = sim.BaseAddress.ToString(),
             },
-            clock);
+            o => o.Clock = clock);
         using var http = new HttpClient();
         var current = await FetchAsync(http, server.WebAddress, force: false);
         clock.Advance(TimeSpan.FromMinutes(10));
@@ -109,7 +109,7 @@ public sealed class CompatForceRefreshTests
         var options = new SimulatorOptions();
         options.Apps.Add(new SimulatedApp(AppA, SecretA));
         await using var sim = await SimulatorHost.StartAsync(options, clock);
-        await using var server = await TokenServerHost.StartAsync(
+        await using var server = await TestServerHost.StartAsync(
             new Dictionary<string, string?>
             {
                 ["TokenCenter:Apps:0:AppId"] = AppA,
@@ -117,7 +117,7 @@ public sealed class CompatForceRefreshTests
                 ["TokenCenter:Upstream:BaseUrl"] = sim.BaseAddress.ToString(),
                 ["TokenCenter:Upstream:Timeout"] = "00:00:00.300",
             },
-            clock);
+            o => o.Clock = clock);
         using var http = new HttpClient();
         var current = await FetchAsync(http, server.WebAddress, force: false);
         clock.Advance(TimeSpan.FromMinutes(10));

@@ -22,7 +22,7 @@ internal sealed class RedisServer : IAsyncDisposable
         // ago, and started again with another one when that port was taken meanwhile ("Address already in use").
         for (var attempt = 1; ; attempt++)
         {
-            var port = Ports.CandidateForChildProcess();
+            var port = ChildProcessPort.Candidate();
             var log = Path.Combine(context.WorkDirectory, $"redis-{port}.log");
             var process = ChildProcess.Start(
                 "redis-server",

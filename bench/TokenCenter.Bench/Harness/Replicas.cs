@@ -11,13 +11,13 @@ internal sealed class Replicas : IAsyncDisposable
 {
     private readonly RedisServer? _redis;
 
-    private Replicas(IReadOnlyList<InProcessTokenServer> servers, RedisServer? redis)
+    private Replicas(IReadOnlyList<TestServerHost> servers, RedisServer? redis)
     {
         Servers = servers;
         _redis = redis;
     }
 
-    public IReadOnlyList<InProcessTokenServer> Servers { get; }
+    public IReadOnlyList<TestServerHost> Servers { get; }
 
     public static async Task<Replicas> StartAsync(BenchContext context, int count, SimulatorHost simulator, IEnumerable<KeyValuePair<string, string?>> configuration, CancellationToken cancellationToken)
     {
@@ -35,12 +35,12 @@ internal sealed class Replicas : IAsyncDisposable
             config.Add(new("Redis:Configuration", redis.Configuration));
         }
 
-        var servers = new List<InProcessTokenServer>();
+        var servers = new List<TestServerHost>();
         try
         {
             for (var i = 0; i < count; i++)
             {
-                servers.Add(await InProcessTokenServer.StartAsync(context, config, simulator.Sim.Time, cancellationToken));
+                servers.Add(await BenchServer.StartAsync(context, config, simulator.Sim.Time, cancellationToken));
             }
         }
         catch

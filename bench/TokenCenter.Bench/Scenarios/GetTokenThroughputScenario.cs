@@ -32,17 +32,17 @@ internal sealed class GetTokenThroughputScenario : IScenario
 
         var request = new GetTokenRequest { Key = BenchApps.Key(BenchApps.DemoAppId) };
         var requestFile = Path.Combine(context.WorkDirectory, "gettoken-request.bin");
-        await File.WriteAllBytesAsync(requestFile, RawGrpc.Frame(request), cancellationToken);
+        await File.WriteAllBytesAsync(requestFile, RawGrpc.Message(request), cancellationToken);
         var url = new Uri(server.Grpc, TokenCenterMethods.GetToken.FullName.TrimStart('/'));
         using var raw = RawGrpc.CreateClient();
-        var answer = await RawGrpc.PostAsync(raw, url, RawGrpc.Frame(request), cancellationToken);
+        var answer = await RawGrpc.PostAsync(raw, url, RawGrpc.Message(request), cancellationToken);
         var answerFile = Path.Combine(context.WorkDirectory, "gettoken-answer.bin");
         await File.WriteAllBytesAsync(answerFile, answer, cancellationToken);
 
         await using var ceiling = await Launch.StartConstant(context, "gettoken-ceiling", new Dictionary<string, string> { [TokenCenterMethods.GetToken.FullName] = answerFile });
         await Launch.WaitReadyH2cAsync(ceiling, cancellationToken);
         var ceilingUrl = new Uri(ceiling.Grpc, TokenCenterMethods.GetToken.FullName.TrimStart('/'));
-        var ceilingAnswer = await RawGrpc.PostAsync(raw, ceilingUrl, RawGrpc.Frame(request), cancellationToken);
+        var ceilingAnswer = await RawGrpc.PostAsync(raw, ceilingUrl, RawGrpc.Message(request), cancellationToken);
         if (!ceilingAnswer.AsSpan().SequenceEqual(answer))
         {
             throw new InvalidOperationException("the ceiling does not answer the captured GetToken bytes");

@@ -42,7 +42,7 @@ internal sealed class OfficialStackScenario : IScenario
         var tokenFile = Path.Combine(context.WorkDirectory, "official-token.bin");
         await File.WriteAllBytesAsync(tokenFile, token.ToByteArray(), cancellationToken);
         var requestFile = Path.Combine(context.WorkDirectory, "official-request.bin");
-        await File.WriteAllBytesAsync(requestFile, RawGrpc.Frame(request), cancellationToken);
+        await File.WriteAllBytesAsync(requestFile, RawGrpc.Message(request), cancellationToken);
 
         await using var dictionary = await Launch.StartDictionary(context, "official-dictionary", tokenFile);
         await Launch.WaitReadyH2cAsync(dictionary, cancellationToken);

@@ -119,8 +119,8 @@ internal sealed class PlatformScenario : IScenario
         {
             var authorizerFile = Path.Combine(context.WorkDirectory, "platform-authorizer.bin");
             var directFile = Path.Combine(context.WorkDirectory, "platform-direct.bin");
-            await File.WriteAllBytesAsync(authorizerFile, RawGrpc.Frame(new GetTokenRequest { Key = AuthorizerKey(apps[count / 2]) }), cancellationToken);
-            await File.WriteAllBytesAsync(directFile, RawGrpc.Frame(new GetTokenRequest { Key = BenchApps.Key(BenchApps.DemoAppId) }), cancellationToken);
+            await File.WriteAllBytesAsync(authorizerFile, RawGrpc.Message(new GetTokenRequest { Key = AuthorizerKey(apps[count / 2]) }), cancellationToken);
+            await File.WriteAllBytesAsync(directFile, RawGrpc.Message(new GetTokenRequest { Key = BenchApps.Key(BenchApps.DemoAppId) }), cancellationToken);
             var url = new Uri(replica.Grpc, TokenCenterMethods.GetToken.FullName.TrimStart('/'));
             await H2LoadComparison.CompareAsync(context, Name, "GetToken of an authorizer token", url, url, authorizerFile, "ratio ≥ 0.9", 0, results, cancellationToken,
                 baselineLabel: "direct app token, same replica", baselineRequestFile: directFile, minimumRatio: 0.9);

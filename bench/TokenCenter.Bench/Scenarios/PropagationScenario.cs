@@ -109,7 +109,7 @@ internal sealed class PropagationScenario : IScenario
             var rt50 = Stats.Percentile(roundTrip, 50);
             double p50 = Stats.Percentile(allHold, 50), p99 = Stats.Percentile(allHold, 99);
             results.Add(new ResultRow(Name, $"{label}: all subscribers hold the new version, p50", p50, "ms", rt50, "ForceRefresh round trip p50", Stats.Ratio(p50, rt50), Note: $"{refreshes} refreshes (classic grant, quota guard off); time from the ForceRefresh call"
-                + (set.Servers.Count > 1 ? $"; subscribers spread over the replicas, refreshes round-robin{(InProcessTokenServer.WiredRedisItself ? "; Redis store registered by the bench (AddRedisTokenStore): AddTokenServer does not wire it yet" : "")}" : "")));
+                + (set.Servers.Count > 1 ? $"; subscribers spread over the replicas, refreshes round-robin{(BenchServer.WiredRedisItself ? "; Redis store registered by the bench (AddRedisTokenStore): AddTokenServer does not wire it yet" : "")}" : "")));
             var rt99 = Stats.Percentile(roundTrip, 99);
             results.Add(new ResultRow(Name, $"{label}: all subscribers hold the new version, p99", p99, "ms", rt99, "ForceRefresh round trip p99", Stats.Ratio(p99, rt99)));
         }

@@ -40,11 +40,11 @@ internal sealed class RedisStoreScenario : IScenario
 
         var request = new GetTokenRequest { Key = BenchApps.Key(BenchApps.DemoAppId) };
         var requestFile = Path.Combine(context.WorkDirectory, "redis-request.bin");
-        await File.WriteAllBytesAsync(requestFile, RawGrpc.Frame(request), cancellationToken);
+        await File.WriteAllBytesAsync(requestFile, RawGrpc.Message(request), cancellationToken);
         var path = TokenCenterMethods.GetToken.FullName.TrimStart('/');
         Uri redisUrl = new(onRedis.Grpc, path), embeddedUrl = new(embedded.Grpc, path);
         using var raw = RawGrpc.CreateClient();
-        var answer = await RawGrpc.PostAsync(raw, redisUrl, RawGrpc.Frame(request), cancellationToken);
+        var answer = await RawGrpc.PostAsync(raw, redisUrl, RawGrpc.Message(request), cancellationToken);
         var store = await StoreOfAsync(onRedis, cancellationToken);
 
         await H2LoadComparison.CompareAsync(

@@ -79,7 +79,7 @@ internal sealed class RefreshStormScenario : IScenario
             var ok = callsTarget && failures == 0 && consistent;
             var over = storms.Count(s => (grant == "Classic" ? s.UpstreamCalls : s.Issued) > 1);
             var note = $"max over {reps} storms ({over} of {reps} went over 1); tokens issued max {maxIssued}; failed calls {failures}; all callers got the same new token: {(consistent ? "yes" : "NO")}"
-                + (replicaCount > 1 && InProcessTokenServer.WiredRedisItself ? "; Redis store registered by the bench (AddRedisTokenStore): AddTokenServer does not wire it yet" : "")
+                + (replicaCount > 1 && BenchServer.WiredRedisItself ? "; Redis store registered by the bench (AddRedisTokenStore): AddTokenServer does not wire it yet" : "")
                 + (storms.FirstOrDefault(s => s.FirstError is not null)?.FirstError is { } err ? $"; first failure: {err}" : "")
                 + (grant == "Stable" ? "; stable grant asks normal mode first, then force_refresh: 2 calls, 1 new token by design" : "");
             results.Add(new ResultRow(Name, $"{cell}: upstream token calls", grant == "Classic" ? maxCalls : maxIssued, grant == "Classic" ? "calls" : "tokens issued", 1, "minimum", grant == "Classic" ? maxCalls : maxIssued, "exactly 1", ok ? "ok" : "miss", grant == "Classic" ? note : $"upstream calls max {maxCalls}; " + note));

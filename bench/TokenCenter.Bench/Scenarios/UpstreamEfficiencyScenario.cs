@@ -73,7 +73,7 @@ internal sealed class UpstreamEfficiencyScenario : IScenario
         using var business = new HttpClient { BaseAddress = simulator.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
         var inFlight = new UpstreamInFlight();
-        var server = await InProcessTokenServer.StartAsync(context, config, clock, cancellationToken, inFlight.Register);
+        var server = await BenchServer.StartAsync(context, config, clock, cancellationToken, inFlight.Register);
         var stalls = 0;
         var failures = new Dictionary<int, int>();
         long businessCalls = 0, forced = 0;
@@ -88,7 +88,7 @@ internal sealed class UpstreamEfficiencyScenario : IScenario
                 if (restartAt.Contains(step))
                 {
                     await server.DisposeAsync();
-                    server = await InProcessTokenServer.StartAsync(context, config, clock, cancellationToken, inFlight.Register);
+                    server = await BenchServer.StartAsync(context, config, clock, cancellationToken, inFlight.Register);
                     restarts++;
                     lastRestartStep = step;
                 }
@@ -144,7 +144,7 @@ internal sealed class UpstreamEfficiencyScenario : IScenario
             var issuedPerDay = counts.Average(c => c.Issued) / days;
             var note = $"{ofGrant.Length} apps, {days} simulated days, {restarts} restarts, {stalls} harness waits timed out"
                 + (redis is null ? " (in-memory store: a restarted replica fetches again)" : " (a restarted replica loads the stored token)")
-                + (redis is not null && InProcessTokenServer.WiredRedisItself ? "; the bench registered the Redis store itself (AddRedisTokenStore), AddTokenServer does not wire it yet" : "");
+                + (redis is not null && BenchServer.WiredRedisItself ? "; the bench registered the Redis store itself (AddRedisTokenStore), AddTokenServer does not wire it yet" : "");
             results.Add(new ResultRow(Name, $"{store}, {grant}: upstream token calls per app per day", callsPerDay, "calls", minimumPerDay, "minimum: one per 2 h lifetime", Stats.Ratio(callsPerDay, minimumPerDay), Note: note));
             results.Add(new ResultRow(Name, $"{store}, {grant}: tokens issued per app per day", issuedPerDay, "tokens", minimumPerDay, "minimum", Stats.Ratio(issuedPerDay, minimumPerDay), Note: "refresh ahead of expiry (Refresh:Ahead + jitter) shortens each token's use a little"));
         }
@@ -165,7 +165,7 @@ internal sealed class UpstreamEfficiencyScenario : IScenario
     }
 
     /// <summary>When less than the grant's refresh lead remains, waits (real time, bounded) until a fresh token is served.</summary>
-    private static async Task<bool> RefreshedIfDueAsync(InProcessTokenServer server, ManualClock clock, string appId, TimeSpan lead, CancellationToken cancellationToken)
+    private static async Task<bool> RefreshedIfDueAsync(TestServerHost server, ManualClock clock, string appId, TimeSpan lead, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (true)

@@ -6,19 +6,27 @@ using WeChatSimulator;
 
 namespace TokenClient.Tests.Infrastructure;
 
-/// <summary>A simulator and a TokenServer sharing one <see cref="ManualClock"/>; the building block of every test.</summary>
+/// <summary>
+/// A simulator and a TokenServer (<see cref="TestServerHost"/>, with a <see cref="RequestLog"/>) sharing one
+/// <see cref="ManualClock"/>; the building block of every test.
+/// </summary>
 public sealed class Center : IAsyncDisposable
 {
+    public const string AppId = "wx0000000000000001";
+    public const string Secret = "client-tests-secret";
+
     // Clients created by CreateClient connect through this, so that the server can be stopped and
     // started again (on a port of its own) while they keep their address.
     private readonly LoopbackForwarder _grpc;
 
-    private Center(ManualClock clock, SimulatorHost sim, CenterServer server)
+    private readonly Dictionary<string, string?>? _settings;
+
+    private Center(ManualClock clock, SimulatorHost sim, Dictionary<string, string?>? settings)
     {
         Clock = clock;
         Sim = sim;
-        Server = server;
-        _grpc = LoopbackForwarder.Start(new IPEndPoint(IPAddress.Loopback, server.GrpcPort));
+        _settings = settings;
+        _grpc = LoopbackForwarder.Start();
     }
 
     /// <summary>The gRPC address clients use: stays the same across <see cref="RestartServerAsync"/>.</summary>
@@ -28,7 +36,7 @@ public sealed class Center : IAsyncDisposable
 
     public SimulatorHost Sim { get; }
 
-    public CenterServer Server { get; private set; }
+    public TestServerHost Server { get; private set; } = null!;
 
     /// <summary>
     /// Starts both. <paramref name="relaxedQuotas"/> lets forced refreshes happen back to back (no
@@ -37,7 +45,7 @@ public sealed class Center : IAsyncDisposable
     public static async Task<Center> StartAsync(bool relaxedQuotas = false)
     {
         var clock = new ManualClock();
-        var options = new SimulatorOptions { Apps = { new SimulatedApp(CenterServer.AppId, CenterServer.Secret) } };
+        var options = new SimulatorOptions { Apps = { new SimulatedApp(AppId, Secret) } };
         Dictionary<string, string?>? settings = null;
         if (relaxedQuotas)
         {
@@ -47,8 +55,38 @@ public sealed class Center : IAsyncDisposable
         }
 
         var sim = await SimulatorHost.StartAsync(options, clock);
-        var server = await CenterServer.StartAsync(sim.BaseAddress, clock, settings: settings);
-        return new Center(clock, sim, server);
+        var center = new Center(clock, sim, settings);
+        await center.RestartServerAsync();
+        return center;
+    }
+
+    /// <summary>
+    /// Another server on the same simulator and clock, on ports of its own (not behind <see cref="GrpcAddress"/>):
+    /// one app (<see cref="AppId"/>, stable grant), no retries upstream, no caller authentication or rate limits.
+    /// </summary>
+    public Task<TestServerHost> StartServerAsync(IDictionary<string, string?>? settings = null)
+    {
+        var config = new Dictionary<string, string?>
+        {
+            ["TokenCenter:Upstream:BaseUrl"] = Sim.BaseAddress.ToString(),
+            ["TokenCenter:Upstream:MaxRetries"] = "0",
+            ["TokenCenter:Apps:0:AppId"] = AppId,
+            ["TokenCenter:Apps:0:Secret"] = Secret,
+            ["TokenCenter:Apps:0:Grant"] = "Stable",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            config[key] = value;
+        }
+
+        return TestServerHost.StartAsync(config, o =>
+        {
+            o.Clock = Clock;
+            o.IsolatedConfiguration = true;
+            // Streams (WatchTokens) keep requests open: give them a moment, then abort the connections.
+            o.StopTimeout = TimeSpan.FromSeconds(1);
+            RequestLog.Install(o);
+        });
     }
 
     /// <summary>A client (in its own service provider, disposed with it) on the shared clock.</summary>
@@ -76,8 +114,8 @@ public sealed class Center : IAsyncDisposable
     /// <summary>Starts a new server (new ports, same simulator and clock) behind the same <see cref="GrpcAddress"/>.</summary>
     public async Task RestartServerAsync()
     {
-        Server = await CenterServer.StartAsync(Sim.BaseAddress, Clock);
-        _grpc.Retarget(new IPEndPoint(IPAddress.Loopback, Server.GrpcPort));
+        Server = await StartServerAsync(_settings);
+        _grpc.Retarget(new IPEndPoint(IPAddress.Loopback, Server.GrpcAddress.Port));
     }
 
     public async ValueTask DisposeAsync()

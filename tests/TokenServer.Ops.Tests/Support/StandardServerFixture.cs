@@ -3,11 +3,11 @@ namespace TokenCenter.Server.Ops.Tests.Support;
 /// <summary>One server for the read-mostly tests: auth on (reader, forcer, ops keys), two good apps and one whose secret WeChat rejects.</summary>
 public sealed class StandardServerFixture : IAsyncLifetime
 {
-    public OpsServer Server { get; private set; } = null!;
+    public TestServerHost Server { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        Server = await OpsServer.StartAsync(TestKeys.Standard(withBadApp: true), admin: true);
+        Server = await OpsServerDefaults.StartAsync(TestKeys.Standard(withBadApp: true), admin: true);
 
         // The bad app's first refresh has failed (and its error is recorded) once GetToken answers UNAVAILABLE.
         var ex = await Assert.ThrowsAsync<RpcException>(() => Server.GetTokenAsync(TestKeys.BadApp));

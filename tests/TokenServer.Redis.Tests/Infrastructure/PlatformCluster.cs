@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using TokenCenter.Protocol;
 using TokenCenter.Server.Engine;
 using TokenCenter.V1;
-using TokenServer.Tests.Support;
 using WeChatSimulator;
 
 namespace TokenServer.Redis.Tests.Infrastructure;
@@ -30,7 +29,7 @@ internal sealed class PlatformCluster : IAsyncDisposable
         Sim = sim;
         Redis = redis;
         _settings = settings;
-        Replicas = new TokenServerHost[replicas];
+        Replicas = new TestServerHost[replicas];
     }
 
     public ManualClock Clock { get; }
@@ -39,7 +38,7 @@ internal sealed class PlatformCluster : IAsyncDisposable
 
     public RedisServer Redis { get; }
 
-    public TokenServerHost[] Replicas { get; }
+    public TestServerHost[] Replicas { get; }
 
     public string Prefix => _settings["Redis:KeyPrefix"]!;
 
@@ -50,7 +49,7 @@ internal sealed class PlatformCluster : IAsyncDisposable
         simOptions.Components.Add(new SimulatedComponent(ComponentAppId, ComponentSecret, VerifyToken, EncodingAesKey));
         simulator?.Invoke(simOptions);
         var sim = await SimulatorHost.StartAsync(simOptions, clock);
-        var redis = await RedisServer.StartAsync();
+        var redis = await RedisFixture.StartKillableAsync();
         var settings = new Dictionary<string, string?>
         {
             ["TokenCenter:Upstream:BaseUrl"] = sim.BaseAddress.ToString(),
@@ -77,7 +76,7 @@ internal sealed class PlatformCluster : IAsyncDisposable
         {
             for (var i = 0; i < replicas; i++)
             {
-                cluster.Replicas[i] = await TokenServerHost.StartAsync(settings, clock);
+                cluster.Replicas[i] = await TestServerHost.StartAsync(settings, o => o.Clock = clock);
             }
 
             cluster.CallbackTo(0);
@@ -95,12 +94,12 @@ internal sealed class PlatformCluster : IAsyncDisposable
     /// Starts one more TokenServer on the same Redis and prefix but WITHOUT the component configured (a misconfigured
     /// or older replica). The caller disposes it. It serves one direct app instead (<see cref="StrangerAppId"/>; add it to the simulator for its token).
     /// </summary>
-    public Task<TokenServerHost> StartReplicaWithoutComponentAsync()
+    public Task<TestServerHost> StartReplicaWithoutComponentAsync()
     {
         var settings = _settings.Where(s => !s.Key.StartsWith("TokenCenter:Components:", StringComparison.Ordinal)).ToDictionary(s => s.Key, s => s.Value);
         settings["TokenCenter:Apps:0:AppId"] = StrangerAppId;
         settings["TokenCenter:Apps:0:Secret"] = StrangerSecret;
-        return TokenServerHost.StartAsync(settings, Clock);
+        return TestServerHost.StartAsync(settings, o => o.Clock = Clock);
     }
 
     public const string StrangerAppId = "wx00000000000000e1";
@@ -124,7 +123,7 @@ internal sealed class PlatformCluster : IAsyncDisposable
         var pushed = await Sim.Push.PushTicketAsync(ComponentAppId);
         Assert.True(pushed.Acknowledged, $"{pushed.StatusCode} {pushed.Body}");
         Token? token = null;
-        await ReplicaCluster.WaitUntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             try
             {

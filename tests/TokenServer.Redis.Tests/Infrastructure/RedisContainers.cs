@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using DotNet.Testcontainers.Containers;
@@ -21,13 +20,7 @@ internal static class RedisContainers
     /// <summary>The local Redis image.</summary>
     public static string Image => Environment.GetEnvironmentVariable("TC_REDIS_IMAGE") is { Length: > 0 } image ? image : "tokencenter-redis:local";
 
-    /// <summary>Whether containers are wanted: CI sets TC_REDIS_IMAGE; otherwise whether a Docker socket exists.</summary>
-    public static bool Enabled =>
-        Environment.GetEnvironmentVariable("TC_REDIS_IMAGE") is { Length: > 0 }
-        || File.Exists("/var/run/docker.sock")
-        || Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 };
-
-    /// <summary>Client settings shared by the topology fixtures: short timeouts, fit for tests.</summary>
+    /// <summary>Client settings shared by every Redis of the fixtures: short timeouts, fit for tests.</summary>
     public const string ClientSettings = "connectTimeout=1000,syncTimeout=1000,connectRetry=1";
 
     /// <summary>One Redis server in a container (its port published on the host).</summary>
@@ -77,32 +70,21 @@ internal static class RedisContainers
         return result.Stdout.Trim();
     }
 
-    /// <summary>Waits (real time, bounded) until <paramref name="condition"/> holds.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan bound)
+    /// <summary>
+    /// <paramref name="condition"/>, reading as false while a node does not answer yet (redis-cli failing, a client's
+    /// connection or timeout error), for <see cref="Eventually"/> waits on a topology that is forming or failing over.
+    /// </summary>
+    public static Func<Task<bool>> Tolerant(Func<Task<bool>> condition) => async () =>
     {
-        var watch = Stopwatch.StartNew();
-        while (true)
+        try
         {
-            try
-            {
-                if (await condition().ConfigureAwait(false))
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or RedisException or TimeoutException)
-            {
-                // not yet
-            }
-
-            if (watch.Elapsed > bound)
-            {
-                throw new TimeoutException($"timed out after {bound.TotalSeconds:0} s waiting until {what}");
-            }
-
-            await Task.Delay(100).ConfigureAwait(false);
+            return await condition().ConfigureAwait(false);
         }
-    }
+        catch (Exception ex) when (ex is InvalidOperationException or RedisException or TimeoutException)
+        {
+            return false;
+        }
+    };
 }
 
 /// <summary>
@@ -149,12 +131,12 @@ internal sealed class SentinelTopology : IAsyncDisposable
             var sentinels = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RedisContainers.StartNodeAsync(["/data/redis.conf", "--sentinel"], config)));
             topology._all.AddRange(sentinels);
             topology.Sentinels = sentinels;
-            await RedisContainers.WaitUntilAsync(
-                async () => (await RedisContainers.CliAsync(topology.Primary, "info", "replication")).Contains("connected_slaves:1", StringComparison.Ordinal)
+            await Eventually.TrueAsync(
+                RedisContainers.Tolerant(async () => (await RedisContainers.CliAsync(topology.Primary, "info", "replication")).Contains("connected_slaves:1", StringComparison.Ordinal)
                     && (await Task.WhenAll(sentinels.Select(s => RedisContainers.CliAsync(s, "sentinel", "replicas", RedisContainers.ServiceName)))).All(r => r.Contains(topology.Replica.IpAddress, StringComparison.Ordinal))
-                    && (await Task.WhenAll(sentinels.Select(s => RedisContainers.CliAsync(s, "sentinel", "sentinels", RedisContainers.ServiceName)))).All(r => r.Split('\n').Count(l => l.Trim() == "ip") == 2),
+                    && (await Task.WhenAll(sentinels.Select(s => RedisContainers.CliAsync(s, "sentinel", "sentinels", RedisContainers.ServiceName)))).All(r => r.Split('\n').Count(l => l.Trim() == "ip") == 2)),
                 "the replica is in sync and every sentinel knows the replica and the other sentinels",
-                TimeSpan.FromSeconds(30));
+                bound: TimeSpan.FromSeconds(30));
             return topology;
         }
         catch
@@ -201,10 +183,10 @@ internal sealed class ClusterTopology : IAsyncDisposable
         try
         {
             await RedisContainers.CliAsync(nodes[0], [.. new[] { "--cluster", "create" }.Concat(nodes.Select(n => n.IpAddress + ":6379")).Concat(["--cluster-replicas", "1", "--cluster-yes"])]);
-            await RedisContainers.WaitUntilAsync(
-                async () => (await Task.WhenAll(nodes.Select(n => RedisContainers.CliAsync(n, "cluster", "info")))).All(i => i.Contains("cluster_state:ok", StringComparison.Ordinal)),
+            await Eventually.TrueAsync(
+                RedisContainers.Tolerant(async () => (await Task.WhenAll(nodes.Select(n => RedisContainers.CliAsync(n, "cluster", "info")))).All(i => i.Contains("cluster_state:ok", StringComparison.Ordinal))),
                 "every node reports cluster_state:ok",
-                TimeSpan.FromSeconds(30));
+                bound: TimeSpan.FromSeconds(30));
             return topology;
         }
         catch

@@ -12,7 +12,7 @@ namespace TokenServer.Redis.Tests.Infrastructure;
 /// own only (<c>--port 0</c>), behind a <see cref="LoopbackForwarder"/> whose loopback port is bound once
 /// and held: clients keep one address while the server is killed and started again for fault tests, and
 /// no port is ever picked and bound later. Stopped by its pid on dispose. Tests never skip: a missing
-/// redis-server fails them with a message saying how to install it.
+/// redis-server fails them with a message saying how to install it. Started through <see cref="RedisFixture.StartKillableAsync()"/>.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
@@ -30,12 +30,12 @@ public sealed class RedisServer : IAsyncDisposable
     public string Endpoint => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>A StackExchange.Redis configuration string with short timeouts, fit for tests.</summary>
-    public string Configuration => $"{Endpoint},connectTimeout=1000,syncTimeout=1000,connectRetry=1";
+    public string Configuration => $"{Endpoint},{RedisContainers.ClientSettings}";
 
     public bool IsRunning => _process is { HasExited: false };
 
-    /// <summary>Starts a redis-server on a free port and waits until it answers PING.</summary>
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>Starts a redis-server and waits until it answers PING.</summary>
+    internal static async Task<RedisServer> LaunchAsync()
     {
         var server = new RedisServer();
         try
@@ -50,10 +50,6 @@ public sealed class RedisServer : IAsyncDisposable
 
         return server;
     }
-
-    /// <summary>Starts <paramref name="count"/> independent servers (e.g. Redlock masters).</summary>
-    public static async Task<RedisServer[]> StartManyAsync(int count) =>
-        await Task.WhenAll(Enumerable.Range(0, count).Select(_ => StartAsync())).ConfigureAwait(false);
 
     /// <summary>Kills the server at once (SIGKILL), as a crash would.</summary>
     public void Kill()

@@ -6,7 +6,6 @@ using Microsoft.Extensions.DependencyInjection;
 using TokenCenter.Protocol;
 using TokenCenter.Server.Engine;
 using TokenCenter.V1;
-using TokenServer.Tests.Support;
 using WeChatSimulator;
 
 namespace TokenServer.Redis.Tests.Infrastructure;
@@ -34,7 +33,7 @@ internal sealed class ReplicaCluster : IAsyncDisposable
         Sim = sim;
         _redis = redis;
         _settings = settings;
-        Replicas = new TokenServerHost?[replicas];
+        Replicas = new TestServerHost?[replicas];
         _business = new HttpClient { BaseAddress = sim.BaseAddress };
     }
 
@@ -45,7 +44,7 @@ internal sealed class ReplicaCluster : IAsyncDisposable
     /// <summary>The redis-server process the cluster started (not for a topology given from outside).</summary>
     public RedisServer Redis => _redis ?? throw new InvalidOperationException("this cluster runs on a Redis topology given from outside");
 
-    public TokenServerHost?[] Replicas { get; }
+    public TestServerHost?[] Replicas { get; }
 
     public string Prefix => _settings["Redis:KeyPrefix"]!;
 
@@ -65,7 +64,7 @@ internal sealed class ReplicaCluster : IAsyncDisposable
         var simOptions = new SimulatorOptions();
         simOptions.Apps.Add(new SimulatedApp(AppId, Secret));
         var sim = await SimulatorHost.StartAsync(simOptions, clock);
-        var redis = redisConfiguration is null ? await RedisServer.StartAsync() : null;
+        var redis = redisConfiguration is null ? await RedisFixture.StartKillableAsync() : null;
         var settings = new Dictionary<string, string?>
         {
             ["TokenCenter:Apps:0:AppId"] = AppId,
@@ -98,18 +97,18 @@ internal sealed class ReplicaCluster : IAsyncDisposable
         return cluster;
     }
 
-    public TokenServerHost Replica(int index) => Replicas[index] ?? throw new InvalidOperationException($"replica {index} is stopped");
+    public TestServerHost Replica(int index) => Replicas[index] ?? throw new InvalidOperationException($"replica {index} is stopped");
 
     public TokenEngine Engine(int index) => Replica(index).Services.GetRequiredService<TokenEngine>();
 
-    public async Task<TokenServerHost> StartReplicaAsync(int index, Action<IServiceCollection>? decorate = null)
+    public async Task<TestServerHost> StartReplicaAsync(int index, Action<IServiceCollection>? decorate = null)
     {
         if (Replicas[index] is not null)
         {
             throw new InvalidOperationException($"replica {index} is running");
         }
 
-        var host = await TokenServerHost.StartAsync(_settings, Clock, decorate);
+        var host = await TestServerHost.StartAsync(_settings, o => { o.Clock = Clock; o.Services = decorate; });
         Replicas[index] = host;
         return host;
     }
@@ -169,25 +168,6 @@ internal sealed class ReplicaCluster : IAsyncDisposable
             && Clock.PendingTimers >= slots.Length
             && slots.Select(s => s.State?.Token.Version ?? 0).Distinct().Count() == 1;
     }
-
-    /// <summary>Waits (real time, bounded) until <paramref name="condition"/> holds. Not a timing assertion.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? bound = null)
-    {
-        var limit = bound ?? TimeSpan.FromSeconds(15);
-        var watch = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (watch.Elapsed > limit)
-            {
-                Assert.Fail($"timed out after {limit.TotalSeconds:0.#} s waiting until {what}");
-            }
-
-            await Task.Delay(5);
-        }
-    }
-
-    public static Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? bound = null) =>
-        WaitUntilAsync(() => Task.FromResult(condition()), what, bound);
 
     public async ValueTask DisposeAsync()
     {

@@ -61,7 +61,7 @@ public sealed class PlatformReplicaTests(ITestOutputHelper output)
         for (var i = 0; i < 2; i++)
         {
             var replica = i;
-            await ReplicaCluster.WaitUntilAsync(async () =>
+            await Eventually.TrueAsync(async () =>
             {
                 try
                 {

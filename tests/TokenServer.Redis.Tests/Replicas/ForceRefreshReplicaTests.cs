@@ -57,7 +57,7 @@ public sealed class ForceRefreshReplicaTests(ITestOutputHelper output)
             services.AddSingleton<ITokenStore>(sp => paused = new PausingTokenStore(sp.GetRequiredService<RedisTokenStore>()));
         });
         var stale = await cluster.GetTokenAsync(0);
-        await ReplicaCluster.WaitUntilAsync(() => cluster.HeldVersions().All(v => v == stale.Version), "every replica holds the token");
+        await Eventually.TrueAsync(() => cluster.HeldVersions().All(v => v == stale.Version), "every replica holds the token");
         var issued = cluster.IssuedTokens;
 
         // Replica 0 wins the lock, records the forced refresh in the shared quota, gets the new token ...
@@ -71,7 +71,7 @@ public sealed class ForceRefreshReplicaTests(ITestOutputHelper output)
         {
             var replica = r;
             var slot = cluster.Engine(replica).Slots.Single();
-            await ReplicaCluster.WaitUntilAsync(
+            await Eventually.TrueAsync(
                 () => slot.InFlight is not null || callers.Any(c => c.Replica == replica && c.Call.IsCompleted),
                 $"replica {replica} started its forced refresh or answered a caller");
         }

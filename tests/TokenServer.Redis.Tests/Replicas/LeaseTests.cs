@@ -37,9 +37,9 @@ public sealed class LeaseTests(ITestOutputHelper output)
         faults.AppErrors[ReplicaCluster.AppId] = -1;
         var watch = Stopwatch.StartNew();
         var onA = cluster.ForceRefreshAsync(0, stale.Value);
-        await ReplicaCluster.WaitUntilAsync(() => cluster.TokenCalls >= calls + 1, "replica 0 called WeChat");
+        await Eventually.TrueAsync(() => cluster.TokenCalls >= calls + 1, "replica 0 called WeChat");
         var onB = cluster.ForceRefreshAsync(1, stale.Value); // waits for the lock replica 0 holds
-        await ReplicaCluster.WaitUntilAsync(() => cluster.TokenCalls >= calls + 3, "three busy answers");
+        await Eventually.TrueAsync(() => cluster.TokenCalls >= calls + 3, "three busy answers");
         faults.AppErrors.TryRemove(ReplicaCluster.AppId, out _);
 
         var a = await onA;
@@ -69,7 +69,7 @@ public sealed class LeaseTests(ITestOutputHelper output)
         cluster.Sim.Sim.Faults.Latency = TimeSpan.FromSeconds(5);
         var lockKey = $"{cluster.Prefix}:lock:{{{ReplicaCluster.SlotKey}}}";
         var onA = cluster.ForceRefreshAsync(0, stale.Value);
-        await ReplicaCluster.WaitUntilAsync(async () => await cluster.Redis.CommandAsync("EXISTS", lockKey) == ":1", "replica 0 holds the lock");
+        await Eventually.TrueAsync(async () => await cluster.Redis.CommandAsync("EXISTS", lockKey) == ":1", "replica 0 holds the lock");
         await Task.Delay(200); // inside the fetch (WeChat answers after 5 s)
 
         // The lock is taken from it (a failover lost the key and someone else set it): the next
@@ -96,7 +96,7 @@ public sealed class LeaseTests(ITestOutputHelper output)
         cluster.Sim.Sim.Faults.Latency = TimeSpan.FromMilliseconds(900);
         var lockKey = $"{cluster.Prefix}:lock:{{{ReplicaCluster.SlotKey}}}";
         var onA = cluster.ForceRefreshAsync(0, stale.Value);
-        await ReplicaCluster.WaitUntilAsync(async () => await cluster.Redis.CommandAsync("EXISTS", lockKey) == ":1", "replica 0 holds the lock");
+        await Eventually.TrueAsync(async () => await cluster.Redis.CommandAsync("EXISTS", lockKey) == ":1", "replica 0 holds the lock");
 
         // Replica 0 dies holding the lock: its connections drop, nothing is released.
         var onB = cluster.ForceRefreshAsync(1, stale.Value);

@@ -61,7 +61,7 @@ public sealed class LongRunTests(ITestOutputHelper output)
             }
 
             cluster.Clock.Advance(Step);
-            await ReplicaCluster.WaitUntilAsync(() => cluster.Settled(), $"the replicas settle after step {step}");
+            await Eventually.TrueAsync(() => cluster.Settled(), $"the replicas settle after step {step}");
         }
 
         var issued = cluster.IssuedTokens - issuedAtStart;
@@ -86,7 +86,7 @@ public sealed class LongRunTests(ITestOutputHelper output)
         }
 
         await cluster.Redis.RestartAsync();
-        await ReplicaCluster.WaitUntilAsync(
+        await Eventually.TrueAsync(
             async () => await cluster.StoredValueAsync() is { } stored && cluster.HeldVersions().Distinct().Count() == 1
                 && stored == (await cluster.GetTokenAsync(0)).Value,
             "the held token is back in Redis");

@@ -23,7 +23,7 @@ public sealed class MultiReplicaTests(ITestOutputHelper output)
     {
         await using var cluster = await ReplicaCluster.StartAsync(3, grant: "Classic");
         var stale = await cluster.GetTokenAsync(0);
-        await ReplicaCluster.WaitUntilAsync(() => cluster.HeldVersions().All(v => v == stale.Version), "every replica holds the token");
+        await Eventually.TrueAsync(() => cluster.HeldVersions().All(v => v == stale.Version), "every replica holds the token");
         var callsBefore = cluster.TokenCalls;
 
         var results = await Task.WhenAll(Enumerable.Range(0, 600).Select(i => cluster.ForceRefreshAsync(i % 3, stale.Value)));
@@ -65,7 +65,7 @@ public sealed class MultiReplicaTests(ITestOutputHelper output)
         // (the delay is reported, not asserted: it depends on the machine's load).
         await using var cluster = await ReplicaCluster.StartAsync(3, configure: s => s["Redis:EventsCheckInterval"] = "01:00:00");
         var start = await cluster.GetTokenAsync(0);
-        await ReplicaCluster.WaitUntilAsync(() => cluster.HeldVersions().All(v => v == start.Version), "every replica holds the token");
+        await Eventually.TrueAsync(() => cluster.HeldVersions().All(v => v == start.Version), "every replica holds the token");
         using var watch = cluster.Replica(2).Channel.ServerStreaming(
             TokenCenterMethods.WatchTokens, new WatchTokensRequest { Keys = { ReplicaCluster.Key } }, CallOptions.WithTimeout(TimeSpan.FromSeconds(60)));
         var messages = watch.ReadAllAsync().GetAsyncEnumerator();
@@ -176,13 +176,13 @@ public sealed class MultiReplicaTests(ITestOutputHelper output)
     {
         await using var cluster = await ReplicaCluster.StartAsync(1);
         var token = await cluster.GetTokenAsync(0);
-        await using var primary = await RedisServer.StartAsync();
+        await using var primary = await RedisFixture.StartKillableAsync();
 
         // The node becomes a replica of an empty primary: its data is replaced by nothing, reads
         // work, every write fails. The held token cannot be written back.
         Assert.Equal("+OK", await cluster.Redis.CommandAsync("REPLICAOF", "127.0.0.1", primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        await ReplicaCluster.WaitUntilAsync(async () => await cluster.StoredValueAsync() is null, "the replica synced the empty data set");
-        await ReplicaCluster.WaitUntilAsync(async () => (await cluster.ReadyzAsync(0)).Status == 503, "the replica reports the write outage");
+        await Eventually.TrueAsync(async () => await cluster.StoredValueAsync() is null, "the replica synced the empty data set");
+        await Eventually.TrueAsync(async () => (await cluster.ReadyzAsync(0)).Status == 503, "the replica reports the write outage");
         var (_, body) = await cluster.ReadyzAsync(0);
         output.WriteLine(body);
         Assert.Contains("write probe", body, StringComparison.Ordinal);
@@ -203,7 +203,7 @@ public sealed class MultiReplicaTests(ITestOutputHelper output)
     {
         await using var cluster = await ReplicaCluster.StartAsync(2, grant: "Classic");
         var token = await cluster.GetTokenAsync(0);
-        await ReplicaCluster.WaitUntilAsync(() => cluster.HeldVersions().All(v => v == token.Version), "every replica holds the token");
+        await Eventually.TrueAsync(() => cluster.HeldVersions().All(v => v == token.Version), "every replica holds the token");
 
         // Redis is down past the token's lifetime: every refresh fails and backs off (up to 5 min).
         cluster.Redis.Kill();
@@ -217,7 +217,7 @@ public sealed class MultiReplicaTests(ITestOutputHelper output)
 
         // Back (empty). The clock does not move: only "refresh at once" can produce a token now.
         await cluster.Redis.RestartAsync();
-        await ReplicaCluster.WaitUntilAsync(
+        await Eventually.TrueAsync(
             async () =>
             {
                 try
@@ -230,7 +230,7 @@ public sealed class MultiReplicaTests(ITestOutputHelper output)
                 }
             },
             "both replicas serve a new token without waiting out the backoff",
-            TimeSpan.FromSeconds(20));
+            bound: TimeSpan.FromSeconds(20));
 
         var fresh = await cluster.GetTokenAsync(0);
         Assert.Equal(fresh.Value, (await cluster.GetTokenAsync(1)).Value);
@@ -244,7 +244,7 @@ public sealed class MultiReplicaTests(ITestOutputHelper output)
     {
         await using var cluster = await ReplicaCluster.StartAsync(3);
         var token = await cluster.GetTokenAsync(0);
-        await ReplicaCluster.WaitUntilAsync(() => cluster.HeldVersions().All(v => v == token.Version), "every replica holds the token");
+        await Eventually.TrueAsync(() => cluster.HeldVersions().All(v => v == token.Version), "every replica holds the token");
         var issued = cluster.IssuedTokens;
 
         cluster.Redis.Kill();
@@ -253,7 +253,7 @@ public sealed class MultiReplicaTests(ITestOutputHelper output)
         {
             Assert.Equal(token.Value, (await cluster.GetTokenAsync(i)).Value);
             var replica = i;
-            await ReplicaCluster.WaitUntilAsync(async () => (await cluster.ReadyzAsync(replica)).Status == 503, $"replica {i} is not ready");
+            await Eventually.TrueAsync(async () => (await cluster.ReadyzAsync(replica)).Status == 503, $"replica {i} is not ready");
             var (_, body) = await cluster.ReadyzAsync(i);
             output.WriteLine($"replica {i} /readyz while Redis is down: {body}");
             Assert.Contains("\"redis\"", body, StringComparison.Ordinal);
@@ -270,11 +270,11 @@ public sealed class MultiReplicaTests(ITestOutputHelper output)
         for (var i = 0; i < 3; i++)
         {
             var replica = i;
-            await ReplicaCluster.WaitUntilAsync(async () => (await cluster.ReadyzAsync(replica)).Status == 200, $"replica {i} is ready again");
+            await Eventually.TrueAsync(async () => (await cluster.ReadyzAsync(replica)).Status == 200, $"replica {i} is ready again");
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await cluster.HealthAsync(i));
         }
 
-        await ReplicaCluster.WaitUntilAsync(async () => await cluster.StoredValueAsync() == token.Value, "the held token is written back to Redis");
+        await Eventually.TrueAsync(async () => await cluster.StoredValueAsync() == token.Value, "the held token is written back to Redis");
         Assert.Equal(issued, cluster.IssuedTokens);
 
         // The next proactive refresh runs once for all replicas, and everyone moves to it.
@@ -282,7 +282,7 @@ public sealed class MultiReplicaTests(ITestOutputHelper output)
         while (cluster.Clock.GetUtcNow() < end)
         {
             cluster.Clock.Advance(TimeSpan.FromMinutes(1));
-            await ReplicaCluster.WaitUntilAsync(() => cluster.Settled(), "replicas agree");
+            await Eventually.TrueAsync(() => cluster.Settled(), "replicas agree");
         }
 
         output.WriteLine($"tokens issued after recovery and one proactive refresh: {cluster.IssuedTokens - issued}; token calls {cluster.TokenCalls}");

@@ -12,7 +12,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
     [Fact]
     public async Task A_master_failover_keeps_tokens_served_and_refreshes_work_again_within_10_s_of_the_promotion()
     {
-        await using var topology = await ClusterTopology.StartAsync();
+        await using var topology = await RedisFixture.StartClusterAsync();
         await using var cluster = await ReplicaCluster.StartAsync(3, grant: "Classic", redisConfiguration: topology.Configuration, configure: s =>
         {
             s["TokenCenter:Refresh:ForcedMinInterval"] = "00:00:00";

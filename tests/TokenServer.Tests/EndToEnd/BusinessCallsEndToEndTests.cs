@@ -27,14 +27,14 @@ public sealed class BusinessCallsEndToEndTests
         var simOptions = new SimulatorOptions();
         simOptions.Apps.Add(new SimulatedApp(AppId, Secret));
         await using var sim = await SimulatorHost.StartAsync(simOptions, clock);
-        await using var server = await TokenServerHost.StartAsync(new Dictionary<string, string?>
+        await using var server = await TestServerHost.StartAsync(new Dictionary<string, string?>
         {
             ["TokenCenter:Apps:0:AppId"] = AppId,
             ["TokenCenter:Apps:0:Secret"] = Secret,
             ["TokenCenter:Apps:0:Grant"] = grant,
             ["TokenCenter:Upstream:BaseUrl"] = sim.BaseAddress.ToString(),
             ["TokenCenter:Upstream:RetryBaseDelay"] = "00:00:00.001",
-        }, clock);
+        }, o => o.Clock = clock);
         using var http = new HttpClient { BaseAddress = sim.BaseAddress };
         var lifetime = simOptions.TokenLifetime;
         var end = clock.GetUtcNow() + (10 * lifetime);

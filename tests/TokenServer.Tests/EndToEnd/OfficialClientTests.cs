@@ -168,7 +168,7 @@ public sealed class OfficialClientTests
 
     private sealed class Env : IAsyncDisposable
     {
-        private Env(SimulatorHost simulator, TokenServerHost server)
+        private Env(SimulatorHost simulator, TestServerHost server)
         {
             Simulator = simulator;
             Server = server;
@@ -177,7 +177,7 @@ public sealed class OfficialClientTests
 
         public SimulatorHost Simulator { get; }
 
-        public TokenServerHost Server { get; }
+        public TestServerHost Server { get; }
 
         public TokenCenterGrpc.TokenCenterClient Client { get; }
 
@@ -200,7 +200,7 @@ public sealed class OfficialClientTests
                 settings[k] = v;
             }
 
-            return new Env(simulator, await TokenServerHost.StartAsync(settings, TimeProvider.System));
+            return new Env(simulator, await TestServerHost.StartAsync(settings));
         }
 
         public async ValueTask DisposeAsync()

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace TokenCenter.Server.Ops.Tests.Support;
+namespace TokenCenter.Testing;
 
 /// <summary>Keeps every log entry (message, state values, exception text) so tests can scan them.</summary>
 public sealed class CapturingLoggerProvider : ILoggerProvider

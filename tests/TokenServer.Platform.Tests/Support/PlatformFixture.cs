@@ -3,16 +3,15 @@ using Microsoft.Extensions.Hosting;
 using TokenCenter.Protocol;
 using TokenCenter.Server.Platform;
 using TokenCenter.V1;
-using TokenServer.Tests.Support;
 using WeChatSimulator;
 
 namespace TokenServer.Platform.Tests.Support;
 
 /// <summary>
-/// A simulator (the WeChat side, with its push driver) and a real TokenServer configured with one component,
-/// sharing a <see cref="ManualClock"/>; the simulator posts callbacks to the server's web listener.
+/// A simulator (the WeChat side, with its push driver) and a real TokenServer (<see cref="TestServerHost"/>) configured with
+/// one component, sharing a <see cref="ManualClock"/>; the simulator posts callbacks to the server's web listener.
 /// </summary>
-internal sealed class PlatformHost : IAsyncDisposable
+internal sealed class PlatformFixture : IAsyncDisposable
 {
     public const string ComponentAppId = "wx00000000000000c1";
     public const string ComponentSecret = "component-secret";
@@ -20,24 +19,24 @@ internal sealed class PlatformHost : IAsyncDisposable
     public const string AppId = "wx00000000000000d1";
     public const string AppSecret = "direct-app-secret";
 
-    private readonly TokenServerHost _server;
-
-    private PlatformHost(TokenServerHost server, SimulatorHost sim, ManualClock clock)
+    private PlatformFixture(TestServerHost server, SimulatorHost sim, ManualClock clock)
     {
-        _server = server;
+        Server = server;
         Sim = sim;
         Clock = clock;
     }
+
+    public TestServerHost Server { get; }
 
     public SimulatorHost Sim { get; }
 
     public ManualClock Clock { get; }
 
-    public Uri WebAddress => _server.WebAddress;
+    public Uri WebAddress => Server.WebAddress;
 
-    public GrpcChannel Channel => _server.Channel;
+    public GrpcChannel Channel => Server.Channel;
 
-    public IServiceProvider Services => _server.Services;
+    public IServiceProvider Services => Server.Services;
 
     public Uri CallbackUrl => new(WebAddress, $"wechat/callback/{ComponentAppId}");
 
@@ -75,7 +74,7 @@ internal sealed class PlatformHost : IAsyncDisposable
     /// <param name="simulator">Changes the simulator's options (e.g. rotating refresh tokens).</param>
     /// <param name="decorate">Runs after AddTokenServer (wrap a registered service).</param>
     /// <param name="settings">More configuration keys.</param>
-    public static async Task<PlatformHost> StartAsync(
+    public static async Task<PlatformFixture> StartAsync(
         string? previousKey = null,
         bool withApp = false,
         Action<SimulatorOptions>? simulator = null,
@@ -116,15 +115,15 @@ internal sealed class PlatformHost : IAsyncDisposable
             configuration[key] = value;
         }
 
-        var server = await TokenServerHost.StartAsync(configuration, clock, decorate);
-        var host = new PlatformHost(server, sim, clock);
+        var server = await TestServerHost.StartAsync(configuration, o => { o.Clock = clock; o.Services = decorate; });
+        var host = new PlatformFixture(server, sim, clock);
         sim.Sim.SetComponentCallback(ComponentAppId, host.CallbackUrl);
         return host;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _server.DisposeAsync();
+        await Server.DisposeAsync();
         await Sim.DisposeAsync();
     }
 }
