@@ -39,6 +39,7 @@ public static class TokenPlatformServiceCollectionExtensions
         services.TryAddSingleton<IComponentTicketStore, InMemoryComponentTicketStore>();
         services.TryAddSingleton<IAuthorizerStore, InMemoryAuthorizerStore>();
         services.TryAddSingleton<IReplayGuard, InMemoryReplayGuard>();
+        services.AddWeChatHttpClients();
         services.TryAddSingleton<IPlatformClient, PlatformClient>();
 
         services.TryAddSingleton<ComponentCatalog>();
