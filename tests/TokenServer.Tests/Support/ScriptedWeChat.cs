@@ -21,6 +21,12 @@ public enum WeChatFault
     TransportError,
 }
 
+/// <summary>Theory data: every <see cref="WeChatFault"/>.</summary>
+public static class WeChatFaults
+{
+    public static TheoryData<WeChatFault> All => [.. Enum.GetValues<WeChatFault>()];
+}
+
 /// <summary>
 /// Hand-written fake of WeChat at the HTTP boundary: the primary handler of the WeChat HTTP client. Each endpoint (the
 /// path's last segment) answers a fresh value per call ("component_access_token-3", …); scripted faults or errcodes

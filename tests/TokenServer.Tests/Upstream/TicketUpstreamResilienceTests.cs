@@ -9,10 +9,7 @@ public sealed class TicketUpstreamResilienceTests
     private const string AccessToken = "access-token-value-for-getticket-0001";
 
     [Theory]
-    [InlineData(WeChatFault.Busy)]
-    [InlineData(WeChatFault.Http503)]
-    [InlineData(WeChatFault.Hang)]
-    [InlineData(WeChatFault.TransportError)]
+    [MemberData(nameof(WeChatFaults.All), MemberType = typeof(WeChatFaults))]
     public async Task A_first_getticket_attempt_that_fails_transiently_is_retried_and_a_ticket_is_issued(WeChatFault fault)
     {
         await using var h = Create();

@@ -10,10 +10,7 @@ namespace TokenServer.Tests.Upstream;
 public sealed class TokenUpstreamResilienceTests
 {
     [Theory]
-    [InlineData(WeChatFault.Busy)]
-    [InlineData(WeChatFault.Http503)]
-    [InlineData(WeChatFault.Hang)]
-    [InlineData(WeChatFault.TransportError)]
+    [MemberData(nameof(WeChatFaults.All), MemberType = typeof(WeChatFaults))]
     public async Task A_forced_stable_token_call_is_sent_once_while_normal_mode_is_retried(WeChatFault fault)
     {
         await using var h = Create();
