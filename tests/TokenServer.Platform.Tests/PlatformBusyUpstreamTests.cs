@@ -14,7 +14,7 @@ public sealed class PlatformBusyUpstreamTests
     {
         await using var host = await PlatformHost.StartAsync(settings: new Dictionary<string, string?>
         {
-            ["TokenCenter:Upstream:MaxRetries"] = "20",
+            ["TokenCenter:Upstream:MaxRetries"] = "10",
             ["TokenCenter:Upstream:RetryBaseDelay"] = "00:00:00",
         });
         var sim = host.Sim.Sim;

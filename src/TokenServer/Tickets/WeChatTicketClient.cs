@@ -1,6 +1,6 @@
+using Microsoft.Extensions.Logging;
 using TokenCenter.Protocol;
 using TokenCenter.Server.Upstream;
-using Microsoft.Extensions.Logging;
 
 namespace TokenCenter.Server.Tickets;
 
@@ -15,7 +15,7 @@ internal sealed class WeChatTicketClient(WeChatHttp http, ILogger<WeChatTicketCl
     {
         var path = $"cgi-bin/ticket/getticket?access_token={Uri.EscapeDataString(accessToken)}&type={Uri.EscapeDataString(type)}";
         var answer = await http.SendAsync(WeChatRequest.Get(path, appId), cancellationToken).ConfigureAwait(false);
-        var result = WeChatTokenClient.ResultOf(answer, "ticket");
+        var result = UpstreamTokenResult.Of(answer, "ticket");
         if (result.IsSuccess)
         {
             TicketLog.TicketIssued(logger, type, appId, TokenFingerprint.Of(result.Token), (int)result.ExpiresIn.TotalSeconds);

@@ -18,7 +18,7 @@ internal sealed class WeChatTokenClient(WeChatHttp http, ILogger<WeChatTokenClie
     {
         ArgumentNullException.ThrowIfNull(app);
         var answer = await http.SendAsync(BuildRequest(app, forceRefresh), cancellationToken).ConfigureAwait(false);
-        var result = ResultOf(answer);
+        var result = UpstreamTokenResult.Of(answer, "access_token");
         if (result.IsSuccess)
         {
             var endpoint = app.Grant == AccessTokenGrant.Classic ? "token" : "stable_token";
@@ -26,24 +26,6 @@ internal sealed class WeChatTokenClient(WeChatHttp http, ILogger<WeChatTokenClie
         }
 
         return result;
-    }
-
-    /// <summary>A token answer (<c>access_token</c>, <c>expires_in</c>) as a result; -1 when a field is missing.</summary>
-    internal static UpstreamTokenResult ResultOf(WeChatAnswer answer, string field = "access_token")
-    {
-        if (!answer.Answered)
-        {
-            return UpstreamTokenResult.NoAnswer(answer.ErrMsg);
-        }
-
-        if (answer.ErrCode != 0)
-        {
-            return UpstreamTokenResult.Failure(answer.ErrCode, answer.ErrMsg);
-        }
-
-        return answer.String(field) is { Length: > 0 } token && answer.Seconds("expires_in") is { } expiresIn
-            ? UpstreamTokenResult.Success(token, expiresIn)
-            : UpstreamTokenResult.Failure(-1, $"no {field} or positive expires_in in the answer");
     }
 
     private static HttpRequestMessage BuildRequest(AppCredentials app, bool forceRefresh)

@@ -14,7 +14,7 @@ internal sealed class PlatformClient(WeChatHttp http) : IPlatformClient
     {
         var body = new Dictionary<string, string> { ["component_appid"] = componentAppId, ["component_appsecret"] = secret, ["component_verify_ticket"] = ticket };
         var answer = await PostAsync("cgi-bin/component/api_component_token", componentAppId, body, cancellationToken).ConfigureAwait(false);
-        return WeChatTokenClient.ResultOf(answer, "component_access_token");
+        return UpstreamTokenResult.Of(answer, "component_access_token");
     }
 
     public async Task<(int ErrCode, string ErrMsg)> StartPushTicketAsync(string componentAppId, string secret, CancellationToken cancellationToken)
@@ -28,7 +28,7 @@ internal sealed class PlatformClient(WeChatHttp http) : IPlatformClient
     {
         var body = new Dictionary<string, string> { ["component_appid"] = componentAppId };
         var answer = await PostAsync(WithToken("api_create_preauthcode", componentAccessToken), componentAppId, body, cancellationToken).ConfigureAwait(false);
-        return WeChatTokenClient.ResultOf(answer, "pre_auth_code");
+        return UpstreamTokenResult.Of(answer, "pre_auth_code");
     }
 
     public async Task<AuthorizerTokenResult> QueryAuthAsync(string componentAppId, string componentAccessToken, string authorizationCode, CancellationToken cancellationToken)
