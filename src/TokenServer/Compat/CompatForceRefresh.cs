@@ -92,7 +92,7 @@ internal sealed partial class CompatForceRefresh(
         await Task.Yield();
         try
         {
-            return await probe.CheckAsync(value, CancellationToken.None).ConfigureAwait(false);
+            return await probe.CheckAsync(key.AppId, value, CancellationToken.None).ConfigureAwait(false);
         }
         finally
         {

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Polly;
 using TokenCenter.Server.Engine;
 using TokenCenter.Server.Observability;
 using TokenCenter.Server.Storage;
@@ -53,20 +52,7 @@ public static class TokenEngineServiceCollectionExtensions
         services.TryAddSingleton<RecentActivity>();
         services.TryAddSingleton<TokenCenterMetrics>();
 
-        services.AddHttpClient(WeChatTokenClient.HttpClientName, (sp, http) =>
-            {
-                var upstream = sp.GetRequiredService<IOptions<TokenCenterOptions>>().Value.Upstream;
-                var baseUrl = upstream.BaseUrl.ToString();
-                http.BaseAddress = new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/");
-                http.Timeout = upstream.Timeout + TimeSpan.FromSeconds(5); // backstop; the pipeline times attempts out
-            })
-            .RemoveAllLoggers(); // the default loggers would log request URLs (the classic grant's carries the secret)
-        services.TryAddSingleton<UpstreamCallCounter>();
-        services.TryAddSingleton<IWeChatTokenClient>(sp => new WeChatTokenClient(
-            sp.GetRequiredService<IHttpClientFactory>(),
-            WeChatResilience.Build(sp.GetRequiredService<IOptions<TokenCenterOptions>>(), TimeProvider.System, sp.GetRequiredService<ILogger<WeChatTokenClient>>()),
-            sp.GetRequiredService<UpstreamCallCounter>(),
-            sp.GetRequiredService<ILogger<WeChatTokenClient>>()));
+        services.AddWeChatHttpClients();
 
         services.TryAddSingleton<AppCatalog>();
         services.TryAddSingleton<QuotaGuard>();

@@ -43,6 +43,7 @@ public static class TokenPlatformServiceCollectionExtensions
         StorageSelection.TryAddStorageSeam<IComponentTicketStore, InMemoryComponentTicketStore, RedisComponentTicketStore>(services);
         StorageSelection.TryAddStorageSeam<IAuthorizerStore, InMemoryAuthorizerStore, RedisAuthorizerStore>(services);
         StorageSelection.TryAddStorageSeam<IReplayGuard, InMemoryReplayGuard, RedisReplayGuard>(services);
+        services.AddWeChatHttpClients();
         services.TryAddSingleton<IPlatformClient, PlatformClient>();
 
         services.TryAddSingleton<ComponentCatalog>();

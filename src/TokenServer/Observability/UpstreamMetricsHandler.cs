@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Text.Json;
+using TokenCenter.Server.Upstream;
 
 namespace TokenCenter.Server.Observability;
 
@@ -45,24 +45,10 @@ internal sealed class UpstreamMetricsHandler(TokenCenterMetrics metrics, TimePro
 
     private static string EndpointOf(Uri? uri)
     {
-        var path = uri?.IsAbsoluteUri == true ? uri.AbsolutePath : uri?.OriginalString.Split('?')[0] ?? string.Empty;
-        var last = path.TrimEnd('/').Split('/')[^1];
+        var last = WeChatRequest.EndpointOf(uri);
         return last is "token" or "stable_token" or "getticket" or "api_component_token" or "api_authorizer_token" ? last : "other";
     }
 
-    private static async Task<int?> ReadErrCodeAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-            using var doc = JsonDocument.Parse(body);
-            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("errcode", out var e) && e.TryGetInt32(out var code)
-                ? code
-                : null;
-        }
-        catch (JsonException)
-        {
-            return -1;
-        }
-    }
+    private static async Task<int?> ReadErrCodeAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>
+        WeChatAnswer.ErrCodeOf(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false)) ?? -1;
 }

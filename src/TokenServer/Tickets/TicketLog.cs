@@ -8,12 +8,6 @@ internal static partial class TicketLog
     [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "getticket ({Type}) for {AppId} issued a ticket (fingerprint {Fingerprint}, expires_in {ExpiresIn} s)")]
     public static partial void TicketIssued(ILogger logger, string type, string appId, string fingerprint, int expiresIn);
 
-    [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "getticket ({Type}) for {AppId} answered errcode {ErrCode}: {ErrMsg}")]
-    public static partial void UpstreamError(ILogger logger, string type, string appId, int errCode, string errMsg);
-
-    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "getticket ({Type}) for {AppId} failed: {Reason}")]
-    public static partial void UpstreamFailed(ILogger logger, string type, string appId, string reason);
-
     [LoggerMessage(EventId = 4104, Level = LogLevel.Information, Message = "The access token of {Key} was force-refreshed; fetching its {Kind} again")]
     public static partial void RefetchAfterForce(ILogger logger, string key, string kind);
 

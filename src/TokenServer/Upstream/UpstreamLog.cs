@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace TokenCenter.Server.Upstream;
 
-/// <summary>Log messages of the WeChat client. Never a secret, never a token value (fingerprints only).</summary>
+/// <summary>Log messages of the WeChat clients. Never a secret, never a token value (fingerprints only), never a URL.</summary>
 internal static partial class UpstreamLog
 {
     [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "WeChat issued a token for {AppId} via {Endpoint} (fingerprint {Fingerprint}, expires_in {ExpiresIn})")]
@@ -13,4 +13,7 @@ internal static partial class UpstreamLog
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Retrying WeChat {Endpoint} for {AppId} (attempt {Attempt}) in {Delay} after: {Reason}")]
     public static partial void Retrying(ILogger logger, string endpoint, string appId, int attempt, TimeSpan delay, string reason);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "WeChat {Endpoint} for {AppId} failed: {Reason}")]
+    public static partial void NoAnswer(ILogger logger, string endpoint, string appId, string reason);
 }

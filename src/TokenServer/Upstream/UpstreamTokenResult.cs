@@ -50,6 +50,27 @@ public sealed record UpstreamTokenResult
     /// <summary>No WeChat answer (timeout, transport error, not WeChat JSON): errcode -1 and a description.</summary>
     public static UpstreamTokenResult NoAnswer(string description) => new(null, TimeSpan.Zero, -1, description ?? string.Empty, answered: false);
 
+    /// <summary>
+    /// A token-shaped WeChat answer (<paramref name="field"/> and <c>expires_in</c>: access_token, component_access_token,
+    /// pre_auth_code, ticket) as a result: no answer, WeChat's errcode, or -1 when a field is missing.
+    /// </summary>
+    internal static UpstreamTokenResult Of(WeChatAnswer answer, string field)
+    {
+        if (!answer.Answered)
+        {
+            return NoAnswer(answer.ErrMsg);
+        }
+
+        if (answer.ErrCode != 0)
+        {
+            return Failure(answer.ErrCode, answer.ErrMsg);
+        }
+
+        return answer.String(field) is { Length: > 0 } token && answer.Seconds("expires_in") is { } expiresIn
+            ? Success(token, expiresIn)
+            : Failure(-1, $"no {field} or positive expires_in in the answer");
+    }
+
     /// <summary>Throws <see cref="UpstreamException"/> unless a token was issued.</summary>
     public UpstreamTokenResult EnsureSuccess() => IsSuccess ? this : throw new UpstreamException(ErrCode, ErrMsg);
 

@@ -9,22 +9,7 @@ internal sealed record StableTokenRequest(
     [property: JsonPropertyName("secret")] string Secret,
     [property: JsonPropertyName("force_refresh")] bool ForceRefresh);
 
-/// <summary>Answer of both token endpoints (token or errcode).</summary>
-internal sealed class WeChatTokenResponse
-{
-    [JsonPropertyName("access_token")]
-    public string? AccessToken { get; set; }
-
-    [JsonPropertyName("expires_in")]
-    public int ExpiresIn { get; set; }
-
-    [JsonPropertyName("errcode")]
-    public int ErrCode { get; set; }
-
-    [JsonPropertyName("errmsg")]
-    public string? ErrMsg { get; set; }
-}
-
+/// <summary>Request bodies of the WeChat endpoints (answers are read by <see cref="WeChatAnswer"/>).</summary>
 [JsonSerializable(typeof(StableTokenRequest))]
-[JsonSerializable(typeof(WeChatTokenResponse))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class WeChatJsonContext : JsonSerializerContext;

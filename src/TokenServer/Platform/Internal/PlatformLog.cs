@@ -18,12 +18,6 @@ internal static partial class PlatformLog
     [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Could not handle {InfoType} of {ComponentAppId} for {AuthorizerAppId}: {Reason}")]
     public static partial void EventFailed(ILogger logger, string infoType, string componentAppId, string authorizerAppId, string reason);
 
-    [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "WeChat {Endpoint} for {AppId} failed: {Reason}")]
-    public static partial void UpstreamFailed(ILogger logger, string endpoint, string appId, string reason);
-
-    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "WeChat {Endpoint} for {AppId} answered errcode {ErrCode}: {ErrMsg}")]
-    public static partial void UpstreamError(ILogger logger, string endpoint, string appId, int errCode, string errMsg);
-
     [LoggerMessage(EventId = 4007, Level = LogLevel.Information, Message = "No usable component_verify_ticket for {ComponentAppId}; requested a push (api_start_push_ticket errcode {ErrCode})")]
     public static partial void PushRequested(ILogger logger, string componentAppId, int errCode);
 
