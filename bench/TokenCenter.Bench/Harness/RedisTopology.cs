@@ -136,7 +136,8 @@ internal sealed class RedisTopology : IAsyncDisposable
         await process.WaitForExitAsync(cancellationToken);
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"redis-cli {string.Join(' ', arguments)} failed ({process.ExitCode}): {await error}");
+            // redis-cli --cluster prints its [ERR] lines on standard output.
+            throw new InvalidOperationException($"redis-cli {string.Join(' ', arguments)} failed ({process.ExitCode}): {await error} {(await output).Trim()}");
         }
 
         return (await output).Trim();
