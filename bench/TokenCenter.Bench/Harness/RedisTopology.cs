@@ -92,22 +92,39 @@ internal sealed class RedisTopology : IAsyncDisposable
 
     private async Task StartClusterAsync(BenchContext context, CancellationToken cancellationToken)
     {
-        var nodes = new List<RedisServer>();
-        for (var i = 0; i < 6; i++)
+        // On a loaded machine `redis-cli --cluster create` can fail ("nodes don't agree"): start afresh, up to 3 times.
+        for (var attempt = 1; ; attempt++)
         {
-            nodes.Add(await AddAsync(RedisServer.StartAsync(
-                context,
-                "cluster-node",
-                port => ["--cluster-enabled", "yes", "--cluster-config-file", $"nodes-{port}-{Guid.NewGuid():N}.conf", "--cluster-node-timeout", "1000"],
-                cancellationToken,
-                portFits: port => port + 10000 <= 65535)));
-        }
+            var nodes = new List<RedisServer>();
+            for (var i = 0; i < 6; i++)
+            {
+                nodes.Add(await AddAsync(RedisServer.StartAsync(
+                    context,
+                    "cluster-node",
+                    // The bench measures no failover: a node timeout that a stalled machine does not trip.
+                    port => ["--cluster-enabled", "yes", "--cluster-config-file", $"nodes-{port}-{Guid.NewGuid():N}.conf", "--cluster-node-timeout", "15000"],
+                    cancellationToken,
+                    portFits: port => port + 10000 <= 65535)));
+            }
 
-        await RunCliAsync(["--cluster", "create", .. nodes.Select(n => n.Configuration), "--cluster-replicas", "1", "--cluster-yes"], cancellationToken);
-        await WaitUntilAsync(
-            async () => (await Task.WhenAll(nodes.Select(n => CliAsync(n, "cluster", "info")))).All(info => info.Contains("cluster_state:ok", StringComparison.Ordinal)),
-            "every node reports cluster_state:ok", cancellationToken);
-        Configuration = string.Join(",", nodes.Select(n => n.Configuration));
+            try
+            {
+                await RunCliAsync(["--cluster", "create", .. nodes.Select(n => n.Configuration), "--cluster-replicas", "1", "--cluster-yes"], cancellationToken);
+                await WaitUntilAsync(
+                    async () => (await Task.WhenAll(nodes.Select(n => CliAsync(n, "cluster", "info")))).All(info => info.Contains("cluster_state:ok", StringComparison.Ordinal)),
+                    "every node reports cluster_state:ok", cancellationToken);
+                Configuration = string.Join(",", nodes.Select(n => n.Configuration));
+                return;
+            }
+            catch (Exception ex) when (attempt < 3 && ex is InvalidOperationException or TimeoutException)
+            {
+                foreach (var node in nodes)
+                {
+                    _servers.Remove(node);
+                    await node.DisposeAsync();
+                }
+            }
+        }
     }
 
     private async Task<RedisServer> AddAsync(Task<RedisServer> starting)
