@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Sockets;
 
 namespace TokenCenter.Bench.Harness;
@@ -10,25 +11,45 @@ internal sealed class RedisServer : IAsyncDisposable
     private RedisServer(ChildProcess process, int port)
     {
         _process = process;
+        Port = port;
         Configuration = $"127.0.0.1:{port}";
     }
+
+    /// <summary>The port it listens on (127.0.0.1).</summary>
+    public int Port { get; }
 
     /// <summary>The value for <c>Redis:Configuration</c>.</summary>
     public string Configuration { get; }
 
-    public static async Task<RedisServer> StartAsync(BenchContext context, CancellationToken cancellationToken)
+    public static Task<RedisServer> StartAsync(BenchContext context, CancellationToken cancellationToken) =>
+        StartAsync(context, "redis", _ => [], cancellationToken);
+
+    /// <summary>
+    /// Starts redis-server with <c>--port</c>, <c>--bind</c> and no persistence, then the arguments
+    /// <paramref name="arguments"/> builds for the port (a config file first when it names one; a
+    /// cluster node's own config file, a replica's primary; a sentinel is no data node: no persistence
+    /// arguments). <paramref name="portFits"/> refuses
+    /// candidates (a cluster node needs port + 10000 free too and ≤ 65535).
+    /// </summary>
+    public static async Task<RedisServer> StartAsync(BenchContext context, string name, Func<int, IReadOnlyList<string>> arguments, CancellationToken cancellationToken, Func<int, bool>? portFits = null, bool configFirst = false, bool dataNode = true)
     {
         // redis-server cannot be told "port 0, tell me which": it is given a port that was free a moment
         // ago, and started again with another one when that port was taken meanwhile ("Address already in use").
         for (var attempt = 1; ; attempt++)
         {
             var port = ChildProcessPort.Candidate();
-            var log = Path.Combine(context.WorkDirectory, $"redis-{port}.log");
-            var process = ChildProcess.Start(
-                "redis-server",
-                ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                new Dictionary<string, string?>(),
-                log);
+            while (portFits is not null && !portFits(port))
+            {
+                port = ChildProcessPort.Candidate();
+            }
+
+            var log = Path.Combine(context.WorkDirectory, $"{name}-{port}.log");
+            var own = arguments(port);
+            string[] common = dataNode
+                ? ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", context.WorkDirectory, "--save", "", "--appendonly", "no"]
+                : ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", context.WorkDirectory];
+            IEnumerable<string> all = configFirst ? [own[0], .. common, .. own.Skip(1)] : [.. common, .. own];
+            var process = ChildProcess.Start("redis-server", all, new Dictionary<string, string?>(), log);
             for (var i = 0; i < 100 && !process.HasExited; i++)
             {
                 try

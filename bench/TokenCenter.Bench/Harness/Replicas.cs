@@ -9,9 +9,9 @@ namespace TokenCenter.Bench.Harness;
 /// </summary>
 internal sealed class Replicas : IAsyncDisposable
 {
-    private readonly RedisServer? _redis;
+    private readonly RedisTopology? _redis;
 
-    private Replicas(IReadOnlyList<TestServerHost> servers, RedisServer? redis)
+    private Replicas(IReadOnlyList<TestServerHost> servers, RedisTopology? redis)
     {
         Servers = servers;
         _redis = redis;
@@ -19,9 +19,13 @@ internal sealed class Replicas : IAsyncDisposable
 
     public IReadOnlyList<TestServerHost> Servers { get; }
 
-    public static async Task<Replicas> StartAsync(BenchContext context, int count, SimulatorHost simulator, IEnumerable<KeyValuePair<string, string?>> configuration, CancellationToken cancellationToken)
+    public static Task<Replicas> StartAsync(BenchContext context, int count, SimulatorHost simulator, IEnumerable<KeyValuePair<string, string?>> configuration, CancellationToken cancellationToken) =>
+        StartAsync(context, count, simulator, configuration, RedisTopologyKind.Single, cancellationToken);
+
+    /// <summary>As above; more than one replica share a Redis deployed as <paramref name="topology"/>.</summary>
+    public static async Task<Replicas> StartAsync(BenchContext context, int count, SimulatorHost simulator, IEnumerable<KeyValuePair<string, string?>> configuration, RedisTopologyKind topology, CancellationToken cancellationToken)
     {
-        RedisServer? redis = null;
+        RedisTopology? redis = null;
         var config = new List<KeyValuePair<string, string?>>(configuration)
         {
             new("TokenCenter:Upstream:BaseUrl", simulator.BaseAddress.ToString()),
@@ -31,7 +35,7 @@ internal sealed class Replicas : IAsyncDisposable
             // As the server does when Redis is used (RedLock.net's synchronous lock extension).
             ThreadPool.GetMinThreads(out var workers, out var io);
             ThreadPool.SetMinThreads(Math.Max(workers, 32), Math.Max(io, 32));
-            redis = await RedisServer.StartAsync(context, cancellationToken);
+            redis = await RedisTopology.StartAsync(context, topology, cancellationToken);
             config.Add(new("Redis:Configuration", redis.Configuration));
         }
 

@@ -18,31 +18,34 @@ internal sealed class PropagationScenario : IScenario
 
     public string Title => "Propagation: ForceRefresh -> all K WatchTokens subscribers hold the new version (p50/p99 over the refreshes)";
 
-    public TimeSpan Cap(BenchContext context) => TimeSpan.FromSeconds(context.Pick(60, 150));
+    public TimeSpan Cap(BenchContext context) => TimeSpan.FromSeconds(context.Pick(120, 360));
 
     public async Task RunAsync(BenchContext context, IList<ResultRow> results, CancellationToken cancellationToken)
     {
         var refreshes = context.Pick(10, 100);
         int[] subscriberCounts = [1, 100];
-        foreach (var replicas in new[] { 1, 3 })
+        (int Replicas, RedisTopologyKind Topology)[] runs =
+            [(1, RedisTopologyKind.Single), (3, RedisTopologyKind.Single), (3, RedisTopologyKind.Sentinel), (3, RedisTopologyKind.Cluster)];
+        foreach (var (replicas, topology) in runs)
         {
+            var on = replicas > 1 ? $" on {RedisTopology.Label(topology)}" : string.Empty;
             if (replicas > 1 && Capabilities.RedisUnavailableReason() is { } why)
             {
-                results.Add(ResultRow.Skip(Name, $"{replicas} replicas, K = {string.Join("/", subscriberCounts)} subscribers", why));
+                results.Add(ResultRow.Skip(Name, $"{replicas} replicas{on}, K = {string.Join("/", subscriberCounts)} subscribers", why));
                 continue;
             }
 
-            var appId = BenchApps.AppId(0x60 + replicas);
+            var appId = BenchApps.AppId(0x60 + replicas + (int)topology);
             await using var simulator = await BenchSimulator.StartAsync([appId], TimeProvider.System, cancellationToken);
-            await using var set = await Replicas.StartAsync(context, replicas, simulator, [.. BenchApps.Configuration([(appId, "Classic")]), .. BenchSimulator.NoQuotaGuard()], cancellationToken);
+            await using var set = await Replicas.StartAsync(context, replicas, simulator, [.. BenchApps.Configuration([(appId, "Classic")]), .. BenchSimulator.NoQuotaGuard()], topology, cancellationToken);
             foreach (var k in subscriberCounts)
             {
-                await MeasureAsync(set, appId, k, refreshes, results, cancellationToken);
+                await MeasureAsync(set, appId, k, refreshes, on, results, cancellationToken);
             }
         }
     }
 
-    private async Task MeasureAsync(Replicas set, string appId, int subscribers, int refreshes, IList<ResultRow> results, CancellationToken cancellationToken)
+    private async Task MeasureAsync(Replicas set, string appId, int subscribers, int refreshes, string on, IList<ResultRow> results, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watchChannels = set.Servers.Select(s => GrpcChannel.ForAddress(s.GrpcAddress)).ToArray();
@@ -92,7 +95,7 @@ internal sealed class PropagationScenario : IScenario
             {
                 results.Add(new ResultRow(
                     Name,
-                    $"{set.Servers.Count} replica{(set.Servers.Count > 1 ? "s" : "")}, K = {subscribers}: ForceRefresh answered an older version than the stale token",
+                    $"{set.Servers.Count} replica{(set.Servers.Count > 1 ? "s" : "")}{on}, K = {subscribers}: ForceRefresh answered an older version than the stale token",
                     olderAnswers.Count,
                     "answers",
                     refreshes,
@@ -105,7 +108,7 @@ internal sealed class PropagationScenario : IScenario
                         : "compare-and-refresh compares with the replica's L1 only: a replica that has not adopted the caller's newer token yet answers its older one. " + string.Join("; ", olderAnswers.Take(3))));
             }
 
-            var label = $"{set.Servers.Count} replica{(set.Servers.Count > 1 ? "s" : "")}, K = {subscribers}";
+            var label = $"{set.Servers.Count} replica{(set.Servers.Count > 1 ? "s" : "")}{on}, K = {subscribers}";
             var rt50 = Stats.Percentile(roundTrip, 50);
             double p50 = Stats.Percentile(allHold, 50), p99 = Stats.Percentile(allHold, 99);
             results.Add(new ResultRow(Name, $"{label}: all subscribers hold the new version, p50", p50, "ms", rt50, "ForceRefresh round trip p50", Stats.Ratio(p50, rt50), Note: $"{refreshes} refreshes (classic grant, quota guard off); time from the ForceRefresh call"

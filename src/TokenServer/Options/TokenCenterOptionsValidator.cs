@@ -113,7 +113,7 @@ internal sealed class TokenCenterOptionsValidator : IValidateOptions<TokenCenter
 
         if (r.LockLease < 2 * u.Timeout)
         {
-            errors.Add($"{Root}:Refresh:LockLease must be at least twice {Root}:Upstream:Timeout (the lease is extended every half lease, and half a lease must cover one upstream attempt; was {r.LockLease} against {u.Timeout})");
+            errors.Add($"{Root}:Refresh:LockLease must be at least twice {Root}:Upstream:Timeout (the lease is extended every half lease, and half a lease must cover one upstream attempt; a lease need not cover the whole retry budget, since a holder that loses it is cancelled before its next attempt and writes nothing, and a short lease lets survivors take over a dead holder's lock sooner: see docs/redis.md; was {r.LockLease} against {u.Timeout})");
         }
 
         if (r.LockWait < r.LockLease)

@@ -29,5 +29,6 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
         });
 
         failover.AssertHealthy(before);
+        Assert.True(failover.NotReady > TimeSpan.Zero, "readiness reported the outage of writes in the token's slot");
     }
 }

@@ -14,6 +14,7 @@ namespace TokenCenter.Server.Storage.Redis;
 /// {p}:lock:{kind:component:app}   Redlock lease (random value, PX lease)
 /// {p}:quota:{kind:component:app}  forced-refresh quota: day, count, last (unix ms)
 /// {p}:health                      readiness write probe (30 s TTL)
+/// {p}:health:{n}                  Redis Cluster: one readiness write probe per master (n: a tag hashing into its slots)
 /// {p}:events                      pub/sub channel, messages "kind:component:app|version"
 /// </code>
 /// </summary>
@@ -37,6 +38,9 @@ internal sealed class RedisKeys
 
     /// <summary>The readiness write probe (string, 30 s TTL).</summary>
     public RedisKey Health => _prefix + ":health";
+
+    /// <summary>Candidate <paramref name="tag"/> of a per-master readiness probe on a Redis Cluster (see <see cref="RedisWriteProbes"/>).</summary>
+    public RedisKey HealthProbe(int tag) => $"{_prefix}:health:{{{tag.ToString(CultureInfo.InvariantCulture)}}}";
 
     public RedisKey Token(TokenSlotKey key) => Key("tok", key);
 

@@ -22,6 +22,7 @@ internal sealed class RedisStoreHealthCheck(RedisTokenStore store, RedisRefreshL
         {
             ["lockMasters"] = masters.Count,
             ["lockMastersConnected"] = connected,
+            ["writeProbes"] = store.ProbedMasters,
         };
         if (connected < redlock.Quorum)
         {
@@ -31,6 +32,6 @@ internal sealed class RedisStoreHealthCheck(RedisTokenStore store, RedisRefreshL
 
         return connected < masters.Count
             ? HealthCheckResult.Degraded($"{masters.Count - connected} of {masters.Count} lock masters are not connected.", data: data)
-            : HealthCheckResult.Healthy("Redis answers.", data);
+            : HealthCheckResult.Healthy(store.ProbedMasters > 1 ? $"Redis answers; {store.ProbedMasters} cluster masters accept writes." : "Redis answers.", data);
     }
 }

@@ -23,6 +23,7 @@ internal sealed partial class RedisTokenStore : ITokenStore
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly FailureLogThrottle _throttle;
+    private readonly RedisWriteProbes _probes;
     private int _unavailable;
 
     public RedisTokenStore(RedisConnection connection, IOptions<RedisOptions> options, TimeProvider timeProvider, ILogger<RedisTokenStore> logger)
@@ -31,6 +32,7 @@ internal sealed partial class RedisTokenStore : ITokenStore
         _connection = connection ?? throw new ArgumentNullException(nameof(connection));
         _options = options.Value;
         _keys = new RedisKeys(_options.KeyPrefix);
+        _probes = new RedisWriteProbes(_keys);
         _timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _throttle = new FailureLogThrottle(TimeProvider.System); // log volume is a wall-clock matter
@@ -111,25 +113,61 @@ internal sealed partial class RedisTokenStore : ITokenStore
         await CheckAsync(cancellationToken).ConfigureAwait(false) is null;
 
     /// <summary>
-    /// Null when Redis answers a PING and accepts a write (a short-lived probe key on the master),
-    /// otherwise the short reason (no address, key name or password). The write catches what a PING does not: no master (a
-    /// failover in progress, PING then answered by a replica) and a read-only replica (READONLY).
+    /// Null when Redis answers a PING and accepts writes (short-lived probe keys on the master: one on a
+    /// single Redis or Sentinel primary, one per master on a Redis Cluster, see <see cref="RedisWriteProbes"/>),
+    /// otherwise the short reason (no address, key name or password). The writes catch what a PING does not:
+    /// no master (a failover in progress, PING then answered by a replica), a read-only replica (READONLY),
+    /// and on a cluster a failed master whose slots (and the tokens in them) cannot be written while the
+    /// other masters still answer.
     /// </summary>
     internal async Task<string?> CheckAsync(CancellationToken cancellationToken)
     {
         try
         {
             await RunAsync("PING", db => db.PingAsync(), cancellationToken).ConfigureAwait(false);
-            var probe = _keys.Health;
+        }
+        catch (TokenStoreUnavailableException ex)
+        {
+            // The short reason: /readyz is unauthenticated; the full diagnostics were logged by RunAsync.
+            return ex.Reason;
+        }
+
+        // PING answered, so the multiplexer exists.
+        var (probes, unserved) = _probes.For(await _connection.GetAsync().ConfigureAwait(false));
+        ProbedMasters = probes.Count;
+        if (unserved > 0)
+        {
+            return $"Redis Cluster: {unserved} of {RedisWriteProbes.ClusterSlots} hash slots have no reachable master (writes to them fail)";
+        }
+
+        var value = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        var results = await Task.WhenAll(probes.Select(probe => ProbeAsync(probe, value, cancellationToken))).ConfigureAwait(false);
+        var failures = results.Where(r => r is not null).ToArray();
+        if (failures.Length == 0)
+        {
+            return null;
+        }
+
+        return probes.Count == 1
+            ? failures[0]
+            : $"{failures[0]} (writes failed on {failures.Length} of {probes.Count} cluster masters)";
+    }
+
+    /// <summary>How many keys (one per cluster master, else one) the last readiness check wrote.</summary>
+    internal int ProbedMasters { get; private set; } = 1;
+
+    private async Task<string?> ProbeAsync(RedisKey probe, long value, CancellationToken cancellationToken)
+    {
+        try
+        {
             await RunAsync(
                 "write probe",
-                db => db.StringSetAsync(probe, _timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), TimeSpan.FromSeconds(30), When.Always, CommandFlags.DemandMaster),
+                db => db.StringSetAsync(probe, value, TimeSpan.FromSeconds(30), When.Always, CommandFlags.DemandMaster),
                 cancellationToken).ConfigureAwait(false);
             return null;
         }
         catch (TokenStoreUnavailableException ex)
         {
-            // The short reason: /readyz is unauthenticated; the full diagnostics were logged by RunAsync.
             return ex.Reason;
         }
     }
