@@ -20,7 +20,7 @@ public sealed partial class TokenEngine
             return configured;
         }
 
-        return _dynamic.GetOrAdd(key, static (k, s) => new TokenSlot(k, s), source);
+        return _dynamic.GetOrAdd(key, static (k, s) => new TokenSlot(k, s, dynamic: true), source);
     }
 
     /// <summary>Drops a dynamic slot (e.g. the authorizer unauthorized): the key is NOT_FOUND from now on and its watches end.</summary>

@@ -70,12 +70,14 @@ internal sealed class AuthorizerRegistry : IDisposable
             return true;
         }
 
-        if (_components.Find(key.ComponentAppId) is null
+        if (_components.Find(key.ComponentAppId) is not { } component
             || await _authorizers.GetAsync(key.ComponentAppId, key.AppId, cancellationToken).ConfigureAwait(false) is null)
         {
             return false;
         }
 
+        // The slot keeps the catalog's component appid string, not the caller's copy (one per slot otherwise).
+        key = key with { ComponentAppId = component.ComponentAppId };
         _engine.AddDynamicSlot(key, _source);
         try
         {
