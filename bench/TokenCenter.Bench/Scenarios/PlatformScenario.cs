@@ -172,6 +172,8 @@ internal sealed class PlatformScenario : IScenario
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Redis:Configuration"] = redis,
+            // The seeder only (not the replica): 32 writers on a shared, loaded machine must not time out.
+            ["Redis:OperationTimeout"] = "00:00:30",
             ["TokenCenter:Upstream:BaseUrl"] = simulator.BaseAddress.ToString(),
             ["TokenCenter:Components:0:ComponentAppId"] = Component,
             ["TokenCenter:Components:0:Secret"] = ComponentSecret,
