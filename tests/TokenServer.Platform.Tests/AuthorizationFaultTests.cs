@@ -271,7 +271,9 @@ public sealed class AuthorizationFaultTests
     public async Task When_WeChat_answers_the_token_already_held_the_scheduler_does_not_ask_again_every_pass()
     {
         GatedPlatformClient? gated = null;
-        await using var host = await PlatformFixture.StartAsync(decorate: s => s.Decorate<IPlatformClient>(c => gated = new GatedPlatformClient(c)));
+        // A 15 + 15 min window (not the default 3 + 4): 9 minutes of passes stay well before expiry.
+        var window = new Dictionary<string, string?> { ["TokenCenter:Platform:AuthorizerAhead"] = "00:15:00", ["TokenCenter:Platform:AuthorizerJitter"] = "00:15:00" };
+        await using var host = await PlatformFixture.StartAsync(decorate: s => s.Decorate<IPlatformClient>(c => gated = new GatedPlatformClient(c)), settings: window);
         await host.ComponentTokenAsync();
         await host.Sim.Push.AuthorizeAsync(Component, App);
         Assert.True(host.Sim.Push.LastPush!.Acknowledged);

@@ -20,7 +20,14 @@ public sealed partial class TokenEngine
             return configured;
         }
 
-        return _dynamic.GetOrAdd(key, static (k, s) => new TokenSlot(k, s), source);
+        if (_dynamic.TryGetValue(key, out var held))
+        {
+            return held;
+        }
+
+        var slot = _dynamic.GetOrAdd(key, static (k, s) => new TokenSlot(k, s, dynamic: true), source);
+        Interlocked.Increment(ref _dynamicGeneration); // the census counts the new key at once
+        return slot;
     }
 
     /// <summary>Drops a dynamic slot (e.g. the authorizer unauthorized): the key is NOT_FOUND from now on and its watches end.</summary>
@@ -32,6 +39,7 @@ public sealed partial class TokenEngine
         }
 
         _writeBackPending.TryRemove(key, out _);
+        Interlocked.Increment(ref _dynamicGeneration);
         slot.CompleteWatchers();
         return true;
     }

@@ -40,18 +40,23 @@ public sealed partial class TokenEngine
 
     private static readonly TimeSpan CensusMaxAge = TimeSpan.FromSeconds(5);
     private readonly Lock _censusGate = new();
-    private (DateTimeOffset At, IReadOnlyList<DynamicKeyCount> Counts)? _census;
+    private (DateTimeOffset At, int Generation, IReadOnlyList<DynamicKeyCount> Counts)? _census;
+
+    // Bumped whenever a dynamic key is added or removed: the census is recomputed at the next read.
+    private int _dynamicGeneration;
 
     /// <summary>
     /// Dynamic keys counted by kind, component and health (valid, invalid, needs re-authorization): a bounded
-    /// summary whatever their number, recomputed from memory at most every few seconds.
+    /// summary whatever their number, recomputed from memory at most every few seconds (and as soon as a dynamic key
+    /// was added or removed).
     /// </summary>
     internal IReadOnlyList<DynamicKeyCount> DynamicKeyCounts()
     {
         var now = _time.GetUtcNow();
+        var generation = Volatile.Read(ref _dynamicGeneration);
         lock (_censusGate)
         {
-            if (_census is { } cached && now - cached.At < CensusMaxAge && now >= cached.At)
+            if (_census is { } cached && cached.Generation == generation && now - cached.At < CensusMaxAge && now >= cached.At)
             {
                 return cached.Counts;
             }
@@ -84,7 +89,7 @@ public sealed partial class TokenEngine
         IReadOnlyList<DynamicKeyCount> counts = [.. groups.Values.OrderBy(c => c.Kind).ThenBy(c => c.ComponentAppId, StringComparer.Ordinal)];
         lock (_censusGate)
         {
-            _census = (now, counts);
+            _census = (now, generation, counts);
         }
 
         return counts;

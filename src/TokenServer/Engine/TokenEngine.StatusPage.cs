@@ -9,7 +9,8 @@ public sealed partial class TokenEngine
 
     /// <summary>
     /// The operator view for the status page: counts of every key by state (from memory, no I/O per key)
-    /// and one page of the keys matching <paramref name="query"/>, problems first. Only the keys of the page
+    /// (and of the dynamic keys by kind and component, as GetStatus' dynamic_key_counts) and one page of the keys
+    /// matching <paramref name="query"/>, problems first. Only the keys of the page
     /// are read in full (and their forced-refresh budget from the store), so a platform with 100,000
     /// authorizers costs one pass over memory per request.
     /// </summary>
@@ -54,7 +55,7 @@ public sealed partial class TokenEngine
             forcedUsed += _refresh.ForcedDailyBudget - await BudgetLeftAsync(slot.Key, now, cancellationToken).ConfigureAwait(false);
         }
 
-        return new StatusPage(Replica, _store.Name, reachable, now, counts, busiest.AppId, busiest.Calls, forcedUsed, matching.Count, page);
+        return new StatusPage(Replica, _store.Name, reachable, now, counts, busiest.AppId, busiest.Calls, forcedUsed, matching.Count, page, DynamicKeyCounts());
     }
 
     private static KeyHealth HealthOf(TokenSlot slot, DateTimeOffset now)
@@ -127,4 +128,5 @@ internal sealed record StatusPage(
     int BusiestAppCallsToday,
     int ForcedRefreshesToday,
     int Matching,
-    IReadOnlyList<KeyStatus> Keys);
+    IReadOnlyList<KeyStatus> Keys,
+    IReadOnlyList<DynamicKeyCount> DynamicKeyCounts);

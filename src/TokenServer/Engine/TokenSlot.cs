@@ -4,25 +4,104 @@ using TokenCenter.V1;
 
 namespace TokenCenter.Server.Engine;
 
-/// <summary>The held token of one key and the message served for it, built once per version.</summary>
-internal sealed record SlotState(StoredToken Token, TokenCenter.V1.Token Message);
+/// <summary>
+/// The held token of one key and the message served for it. The message is built on demand: configured keys keep it
+/// from the first serve, dynamic keys (authorizers, tickets) from the second serve of a version, so a cold key asked
+/// for once per version holds only its <see cref="StoredToken"/>. Once kept, every caller gets the same instance.
+/// </summary>
+internal sealed class SlotState
+{
+    // _message: null (never served), ServedOnce (a dynamic key served once, nothing kept) or the kept message.
+    private static readonly object ServedOnce = new();
+    private readonly TokenSlot _slot;
+    private object? _message;
+
+    public SlotState(StoredToken token, TokenSlot slot)
+    {
+        Token = token;
+        _slot = slot;
+    }
+
+    public StoredToken Token { get; }
+
+    /// <summary>The message for <see cref="Token"/> (kept per the rule above; concurrent builds agree on one kept instance).</summary>
+    public TokenCenter.V1.Token Message => Serve(keep: !_slot.Dynamic);
+
+    /// <summary>The message, kept from now on (pushed to watchers: they all get one instance).</summary>
+    internal TokenCenter.V1.Token KeptMessage => Serve(keep: true);
+
+    /// <summary>Whether the message is kept (for tests and diagnostics).</summary>
+    internal bool HasKeptMessage => Volatile.Read(ref _message) is TokenCenter.V1.Token;
+
+    private TokenCenter.V1.Token Serve(bool keep)
+    {
+        var current = Volatile.Read(ref _message);
+        if (current is TokenCenter.V1.Token kept)
+        {
+            return kept;
+        }
+
+        if (current is null && !keep)
+        {
+            // First serve of a dynamic key's version: build it for this caller only.
+            current = Interlocked.CompareExchange(ref _message, ServedOnce, null);
+            if (current is null)
+            {
+                return Build();
+            }
+
+            if (current is TokenCenter.V1.Token raced)
+            {
+                return raced;
+            }
+        }
+
+        var built = Build();
+        var prior = Interlocked.CompareExchange(ref _message, built, current);
+        return ReferenceEquals(prior, current) ? built : prior as TokenCenter.V1.Token ?? Serve(keep: true);
+    }
+
+    private TokenCenter.V1.Token Build() => new()
+    {
+        Key = _slot.Key.ToProto(),
+        Value = Token.Value,
+        ExpiresAt = Timestamp.FromDateTimeOffset(Token.ExpiresAt),
+        ObtainedAt = Timestamp.FromDateTimeOffset(Token.ObtainedAt),
+        Version = Token.Version,
+    };
+}
 
 /// <summary>
 /// One key's slot: the current token (L1, read without locking), the refresh in flight (single-flight),
-/// refresh bookkeeping for GetStatus, and the watchers to push new versions to.
+/// refresh bookkeeping for GetStatus, and the watchers to push new versions to. Kept small (100,000 authorizer
+/// slots per replica): the watcher list, the change signal and the failure bookkeeping exist only while needed,
+/// times are stored as UTC ticks, and the slot object itself is the lock (<see cref="Gate"/>).
 /// </summary>
-internal sealed class TokenSlot(TokenSlotKey key, ITokenSource source)
+internal sealed class TokenSlot
 {
-    private readonly List<ChannelWriter<TokenCenter.V1.Token>> _watchers = [];
+    private List<ChannelWriter<TokenCenter.V1.Token>>? _watchers;
     private volatile SlotState? _state;
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource? _changed;
+    private Trouble? _trouble;
+    private long _lastRefreshTicks;
+    private long _nextRefreshTicks;
 
-    public TokenSlotKey Key { get; } = key;
+    public TokenSlot(TokenSlotKey key, ITokenSource source, bool dynamic = false)
+    {
+        Key = key;
+        Source = source;
+        Dynamic = dynamic;
+    }
 
-    public ITokenSource Source { get; } = source;
+    public TokenSlotKey Key { get; }
 
-    /// <summary>Guards the fields below and the watcher list.</summary>
-    public Lock Gate { get; } = new();
+    public ITokenSource Source { get; }
+
+    /// <summary>A key added at run time (authorizer, ticket): its message is kept from the second serve of a version.</summary>
+    public bool Dynamic { get; }
+
+    /// <summary>Guards the fields below and the watcher list (the slot itself: no lock object per slot).</summary>
+    public object Gate => this;
 
     /// <summary>The current token, or null when none has been held yet.</summary>
     public SlotState? State => _state;
@@ -36,25 +115,83 @@ internal sealed class TokenSlot(TokenSlotKey key, ITokenSource source)
     /// <summary>Whether a token was ever held in this process (decides "startup" vs "proactive").</summary>
     public bool EverHeld { get; private set; }
 
-    public DateTimeOffset? LastRefreshAt { get; set; }
+    public DateTimeOffset? LastRefreshAt
+    {
+        get => FromTicks(_lastRefreshTicks);
+        set => _lastRefreshTicks = ToTicks(value);
+    }
 
     public RefreshTrigger? LastTrigger { get; set; }
 
     /// <summary>The last failure of a refresh (cleared by a success); rethrown to callers until <see cref="RetryNotBefore"/>.</summary>
-    public Exception? LastFailure { get; set; }
+    public Exception? LastFailure
+    {
+        get => _trouble?.LastFailure;
+        set
+        {
+            if (Edit(value is not null) is { } trouble)
+            {
+                trouble.LastFailure = value;
+            }
+        }
+    }
 
-    public UpstreamError? LastUpstreamError { get; set; }
+    public UpstreamError? LastUpstreamError
+    {
+        get => _trouble?.LastUpstreamError;
+        set
+        {
+            if (Edit(value is not null) is { } trouble)
+            {
+                trouble.LastUpstreamError = value;
+            }
+        }
+    }
 
-    public int ConsecutiveFailures { get; set; }
+    public int ConsecutiveFailures
+    {
+        get => _trouble?.ConsecutiveFailures ?? 0;
+        set
+        {
+            if (Edit(value != 0) is { } trouble)
+            {
+                trouble.ConsecutiveFailures = value;
+            }
+        }
+    }
 
     /// <summary>The held token was obtained while its store write failed: reconciliation writes it back (dynamic slots too).</summary>
-    public bool WriteBackPending { get; set; }
+    public bool WriteBackPending
+    {
+        get => _trouble?.WriteBackPending ?? false;
+        set
+        {
+            if (Edit(value) is { } trouble)
+            {
+                trouble.WriteBackPending = value;
+            }
+        }
+    }
 
     /// <summary>No new attempt before this time (after a failure, or when WeChat answered the same token).</summary>
-    public DateTimeOffset? RetryNotBefore { get; set; }
+    public DateTimeOffset? RetryNotBefore
+    {
+        get => FromTicks(_trouble?.RetryNotBeforeTicks ?? 0);
+        set
+        {
+            if (Edit(value is not null) is { } trouble)
+            {
+                trouble.RetryNotBeforeTicks = ToTicks(value);
+            }
+        }
+    }
 
     /// <summary>When the scheduler plans the next proactive refresh (for tests and diagnostics).</summary>
-    public DateTimeOffset? NextRefreshAt { get; set; }
+    public DateTimeOffset? NextRefreshAt
+    {
+        get => FromTicks(Volatile.Read(ref _nextRefreshTicks));
+        set => Volatile.Write(ref _nextRefreshTicks, ToTicks(value));
+    }
 
     /// <summary>Completes at the next adopted version.</summary>
     public Task Changed
@@ -63,7 +200,7 @@ internal sealed class TokenSlot(TokenSlotKey key, ITokenSource source)
         {
             lock (Gate)
             {
-                return _changed.Task;
+                return (_changed ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
             }
         }
     }
@@ -71,8 +208,8 @@ internal sealed class TokenSlot(TokenSlotKey key, ITokenSource source)
     /// <summary>Makes <paramref name="token"/> current if its version is higher than the held one; pushes it to watchers.</summary>
     public bool TryAdopt(StoredToken token)
     {
-        ChannelWriter<TokenCenter.V1.Token>[] watchers;
-        TaskCompletionSource changed;
+        ChannelWriter<TokenCenter.V1.Token>[]? watchers;
+        TaskCompletionSource? changed;
         SlotState next;
         lock (Gate)
         {
@@ -81,21 +218,25 @@ internal sealed class TokenSlot(TokenSlotKey key, ITokenSource source)
                 return false;
             }
 
-            next = new SlotState(token, BuildMessage(token));
+            next = new SlotState(token, this);
             _state = next;
             EverHeld = true;
             RetryNotBefore = null;
             changed = _changed;
-            _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-            watchers = [.. _watchers];
+            _changed = null;
+            watchers = _watchers is { Count: > 0 } list ? [.. list] : null;
         }
 
-        foreach (var w in watchers)
+        if (watchers is not null)
         {
-            w.TryWrite(next.Message);
+            var message = next.KeptMessage;
+            foreach (var w in watchers)
+            {
+                w.TryWrite(message);
+            }
         }
 
-        changed.TrySetResult();
+        changed?.TrySetResult();
         return true;
     }
 
@@ -104,7 +245,7 @@ internal sealed class TokenSlot(TokenSlotKey key, ITokenSource source)
     {
         lock (Gate)
         {
-            _watchers.Add(writer);
+            (_watchers ??= []).Add(writer);
             return _state;
         }
     }
@@ -113,7 +254,10 @@ internal sealed class TokenSlot(TokenSlotKey key, ITokenSource source)
     {
         lock (Gate)
         {
-            _watchers.Remove(writer);
+            if (_watchers is { } list && list.Remove(writer) && list.Count == 0)
+            {
+                _watchers = null;
+            }
         }
     }
 
@@ -122,23 +266,36 @@ internal sealed class TokenSlot(TokenSlotKey key, ITokenSource source)
     {
         lock (Gate)
         {
-            foreach (var w in _watchers)
+            foreach (var w in _watchers ?? [])
             {
                 w.TryComplete();
             }
 
-            _watchers.Clear();
+            _watchers = null;
         }
     }
 
-    private TokenCenter.V1.Token BuildMessage(StoredToken token) => new()
+    private static long ToTicks(DateTimeOffset? at) => at?.UtcTicks ?? 0;
+
+    private static DateTimeOffset? FromTicks(long ticks) => ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+
+    // The failure bookkeeping, allocated at the first failure (or write-back) and kept from then on: clearing a
+    // field of a slot that never failed allocates nothing. Installed atomically (setters may race outside Gate).
+    private Trouble? Edit(bool setting) =>
+        _trouble ?? (setting ? Interlocked.CompareExchange(ref _trouble, new Trouble(), null) ?? _trouble : null);
+
+    private sealed class Trouble
     {
-        Key = Key.ToProto(),
-        Value = token.Value,
-        ExpiresAt = Timestamp.FromDateTimeOffset(token.ExpiresAt),
-        ObtainedAt = Timestamp.FromDateTimeOffset(token.ObtainedAt),
-        Version = token.Version,
-    };
+        public Exception? LastFailure { get; set; }
+
+        public UpstreamError? LastUpstreamError { get; set; }
+
+        public int ConsecutiveFailures { get; set; }
+
+        public bool WriteBackPending { get; set; }
+
+        public long RetryNotBeforeTicks { get; set; }
+    }
 }
 
 /// <summary>What a forced refresh reports to the callers that forced (not to GetToken callers or the scheduler that joined it).</summary>

@@ -7,8 +7,9 @@ using TokenCenter.V1;
 namespace TokenCenter.Server.Operations;
 
 /// <summary>
-/// The operator view served at <c>/status.json</c>: a summary of every key by state, 24 hours of
-/// activity, and one page of keys (health and upstream usage). Never a token value or a secret.
+/// The operator view served at <c>/status.json</c>: a summary of every key by state, the dynamic keys (authorizers,
+/// tickets) counted by kind and component, 24 hours of activity, and one page of keys (health and upstream usage).
+/// Never a token value or a secret.
 /// </summary>
 internal static class StatusJson
 {
@@ -32,6 +33,7 @@ internal static class StatusJson
             WeChatDailyQuota,
             page.ForcedRefreshesToday,
             history.Sum(h => h.LockFailures)),
+        [.. page.DynamicKeyCounts.Select(c => new DynamicCountDocument(new Engine.TokenSlotKey(c.Kind, string.Empty, string.Empty).KindName, c.ComponentAppId, c.Valid, c.Invalid, c.NeedsReauthorization))],
         [.. history.Select(h => new HourDocument(h.Hour, h.Startup, h.Proactive, h.Forced, h.Failures, h.UpstreamErrors))],
         new PageDocument((query.Offset / query.Size) + 1, query.Size, page.Matching, Math.Max(1, (page.Matching + query.Size - 1) / query.Size)),
         [.. page.Keys.Select(Key)],
@@ -64,6 +66,7 @@ internal static class StatusJson
         bool StoreReachable,
         DateTimeOffset? Now,
         SummaryDocument Summary,
+        IReadOnlyList<DynamicCountDocument> DynamicKeyCounts,
         IReadOnlyList<HourDocument> History,
         PageDocument Page,
         IReadOnlyList<KeyDocument> Keys,
@@ -83,6 +86,9 @@ internal static class StatusJson
         int WeChatDailyQuota,
         int ForcedRefreshesToday,
         int LockFailures24h);
+
+    /// <summary>Dynamic keys of one kind and component: held with a valid token, without one, needing re-authorization.</summary>
+    internal sealed record DynamicCountDocument(string Kind, string ComponentAppId, int Valid, int Invalid, int NeedsReauthorization);
 
     internal sealed record HourDocument(DateTimeOffset Hour, int Startup, int Proactive, int Forced, int Failures, int UpstreamErrors);
 

@@ -1,4 +1,4 @@
-// TokenCenter status page: fetches /status.json (summary, 24 h history, one page of keys) every 5 s
+// TokenCenter status page: fetches /status.json (summary, dynamic key counts, 24 h history, one page of keys) every 5 s
 // and renders it with DOM calls and textContent only (no HTML from data).
 "use strict";
 (function () {
@@ -146,9 +146,28 @@
     body.replaceChildren.apply(body, rows);
   }
 
+  function renderDynamic(list) {
+    var rows = list.map(function (c) {
+      var tr = el("tr");
+      tr.appendChild(el("td", c.kind));
+      tr.appendChild(el("td", c.componentAppId || "—"));
+      tr.appendChild(el("td", String(c.valid)));
+      tr.appendChild(el("td", String(c.invalid), c.invalid > 0 ? "warn" : ""));
+      tr.appendChild(el("td", String(c.needsReauthorization), c.needsReauthorization > 0 ? "bad" : ""));
+      return tr;
+    });
+    if (rows.length === 0) {
+      var empty = el("tr"), td = el("td", "No authorizer or ticket held by this replica.", "muted");
+      td.colSpan = 5; empty.appendChild(td); rows.push(empty);
+    }
+    var body = $("dynamic");
+    body.replaceChildren.apply(body, rows);
+  }
+
   function render(status) {
     $("where").textContent = "replica " + status.replica + " · store " + status.store + (status.storeReachable ? " (reachable)" : " (UNREACHABLE)") + " · as of " + time(status.now);
     renderCards(status.summary, status);
+    renderDynamic(status.dynamicKeyCounts);
     renderHistory(status.history);
     renderKeys(status);
     renderForced(status.recentForcedRefreshes);

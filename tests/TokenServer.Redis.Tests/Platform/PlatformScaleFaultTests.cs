@@ -32,6 +32,10 @@ public sealed class PlatformScaleFaultTests(ITestOutputHelper output)
             // Only the test drives the schedulers, so a replica is quiet between passes (no background pass).
             ["TokenCenter:Platform:SchedulerInterval"] = "1.00:00:00",
             ["TokenCenter:Platform:AuthorizerRefreshBurst"] = "200",
+            // The fault times below (kill at 95 min, writes refused at 100-102 min) fall inside the refreshes of a
+            // 15 + 15 min window of tokens all authorized at the start (the default 3 + 4 min would refresh them later).
+            ["TokenCenter:Platform:AuthorizerAhead"] = "00:15:00",
+            ["TokenCenter:Platform:AuthorizerJitter"] = "00:15:00",
         });
         await cluster.ComponentTokenAsync(index: 0);
         var apps = Enumerable.Range(1, count).Select(i => $"wx{i:x16}").ToArray();
