@@ -20,7 +20,7 @@ public sealed class StatusDynamicKeyCountsTests
     [Fact]
     public async Task Status_json_and_the_page_count_authorizers_per_component_held_without_token_and_needing_reauthorization()
     {
-        await using var server = await OpsServer.StartAsync(TestKeys.Standard(withBadApp: true));
+        await using var server = await OpsServerDefaults.StartAsync(TestKeys.Standard(withBadApp: true));
         var engine = server.App.Services.GetRequiredService<TokenEngine>();
         var store = server.App.Services.GetRequiredService<ITokenStore>();
         var now = TimeProvider.System.GetUtcNow();

@@ -135,8 +135,7 @@ internal sealed class SentinelTopology : IAsyncDisposable
                 RedisContainers.Tolerant(async () => (await RedisContainers.CliAsync(topology.Primary, "info", "replication")).Contains("connected_slaves:1", StringComparison.Ordinal)
                     && (await Task.WhenAll(sentinels.Select(s => RedisContainers.CliAsync(s, "sentinel", "replicas", RedisContainers.ServiceName)))).All(r => r.Contains(topology.Replica.IpAddress, StringComparison.Ordinal))
                     && (await Task.WhenAll(sentinels.Select(s => RedisContainers.CliAsync(s, "sentinel", "sentinels", RedisContainers.ServiceName)))).All(r => r.Split('\n').Count(l => l.Trim() == "ip") == 2)),
-                "the replica is in sync and every sentinel knows the replica and the other sentinels",
-                bound: TimeSpan.FromSeconds(30));
+                "the replica is in sync and every sentinel knows the replica and the other sentinels");
             return topology;
         }
         catch
@@ -185,8 +184,7 @@ internal sealed class ClusterTopology : IAsyncDisposable
             await RedisContainers.CliAsync(nodes[0], [.. new[] { "--cluster", "create" }.Concat(nodes.Select(n => n.IpAddress + ":6379")).Concat(["--cluster-replicas", "1", "--cluster-yes"])]);
             await Eventually.TrueAsync(
                 RedisContainers.Tolerant(async () => (await Task.WhenAll(nodes.Select(n => RedisContainers.CliAsync(n, "cluster", "info")))).All(i => i.Contains("cluster_state:ok", StringComparison.Ordinal))),
-                "every node reports cluster_state:ok",
-                bound: TimeSpan.FromSeconds(30));
+                "every node reports cluster_state:ok");
             return topology;
         }
         catch

@@ -1,3 +1,4 @@
+using TokenCenter.Testing;
 using TokenCenter.Protocol;
 using TokenServer.Redis.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -32,7 +33,7 @@ public sealed class LeaseRetryTests(ITestOutputHelper output)
 
         cluster.Sim.Sim.Faults.BusyShare = 1;
         var onA = cluster.ForceRefreshAsync(0, stale.Value);
-        await ReplicaCluster.WaitUntilAsync(() => cluster.TokenCalls == calls + 1, "WeChat answered the first attempt -1 busy");
+        await Eventually.TrueAsync(() => cluster.TokenCalls == calls + 1, "WeChat answered the first attempt -1 busy");
 
         // In the backoff before the retry, the lock is taken from the holder; a retry would now get a token.
         await cluster.Redis.CommandAsync("SET", lockKey, "someone-else", "PX", "30000");

@@ -1,3 +1,4 @@
+using TokenCenter.Testing;
 using Testcontainers.Redis;
 using TokenCenter.Protocol;
 using TokenServer.Redis.Tests.Infrastructure;
@@ -34,14 +35,14 @@ public sealed class ClusterReadinessTests(ITestOutputHelper output)
         var masterId = await RedisContainers.CliAsync(master, "cluster", "myid");
         var replica = await ReplicaOfAsync(topology, masterId);
         await RedisContainers.CliAsync(replica, "config", "set", "cluster-replica-no-failover", "yes");
-        await ReplicaCluster.WaitUntilAsync(async () => (await cluster.ReadyzAsync(0)).Status == 200, "the replica is ready", TimeSpan.FromSeconds(20));
+        await Eventually.TrueAsync(async () => (await cluster.ReadyzAsync(0)).Status == 200, "the replica is ready");
 
         var masterIp = master.IpAddress; // empty once the container is stopped
         await master.StopAsync();
 
         // The token's slot cannot be written: a forced refresh fails with the store's error.
         string? failure = null;
-        await ReplicaCluster.WaitUntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             try
             {
@@ -54,7 +55,7 @@ public sealed class ClusterReadinessTests(ITestOutputHelper output)
                 failure = ex.Status.Detail;
                 return true;
             }
-        }, "a refresh of the token's slot fails", TimeSpan.FromSeconds(30));
+        }, "a refresh of the token's slot fails");
         output.WriteLine($"refresh: {failure}");
         Assert.Contains("store", failure, StringComparison.Ordinal);
 
@@ -82,8 +83,8 @@ public sealed class ClusterReadinessTests(ITestOutputHelper output)
             // It promoted itself first (allowed again): the same outcome.
         }
 
-        await RedisContainers.WaitUntilAsync(async () => await MasterOfAsync(topology, tokenKey) == replica, "the replica serves the token's slot", TimeSpan.FromSeconds(30));
-        await ReplicaCluster.WaitUntilAsync(async () =>
+        await Eventually.TrueAsync(async () => await MasterOfAsync(topology, tokenKey) == replica, "the replica serves the token's slot");
+        await Eventually.TrueAsync(async () =>
         {
             try
             {
@@ -94,8 +95,8 @@ public sealed class ClusterReadinessTests(ITestOutputHelper output)
             {
                 return false;
             }
-        }, "a refresh works again after the promotion", TimeSpan.FromSeconds(30));
-        await ReplicaCluster.WaitUntilAsync(async () => (await cluster.ReadyzAsync(0)).Status == 200, "the replica is ready again", TimeSpan.FromSeconds(20));
+        }, "a refresh works again after the promotion");
+        await Eventually.TrueAsync(async () => (await cluster.ReadyzAsync(0)).Status == 200, "the replica is ready again");
         var (after, afterBody) = await cluster.ReadyzAsync(0);
         Assert.Equal(200, after);
         output.WriteLine($"readyz after the promotion {after}: {afterBody}");
@@ -105,7 +106,7 @@ public sealed class ClusterReadinessTests(ITestOutputHelper output)
     private static async Task<RedisContainer> MasterOfAsync(ClusterTopology topology, string key)
     {
         RedisContainer? master = null;
-        await RedisContainers.WaitUntilAsync(async () => (master = await topology.MasterOfAsync(key)) is not null, "a master serves the key's slot", TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(async () => (master = await topology.MasterOfAsync(key)) is not null, "a master serves the key's slot");
         return master!;
     }
 
