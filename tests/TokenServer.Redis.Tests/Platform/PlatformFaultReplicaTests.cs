@@ -15,7 +15,7 @@ namespace TokenServer.Redis.Tests.Platform;
 public sealed class PlatformFaultReplicaTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task A_callback_replayed_with_an_upper_cased_msg_signature_is_refused_on_every_replica()
+    public async Task A_callback_replayed_with_an_upper_cased_msg_signature_is_the_same_handled_message_on_every_replica()
     {
         await using var cluster = await PlatformCluster.StartAsync(2);
         var now = cluster.Clock.GetUtcNow();
@@ -23,9 +23,12 @@ public sealed class PlatformFaultReplicaTests(ITestOutputHelper output)
         var message = new WeChatMessageCrypto(PlatformCluster.EncodingAesKey).Seal(xml, PlatformCluster.ComponentAppId, PlatformCluster.VerifyToken, now, "4712");
 
         Assert.Equal(HttpStatusCode.OK, await PostAsync(cluster.CallbackUrl(0), message, message.MsgSignature));
-        Assert.Equal(HttpStatusCode.Forbidden, await PostAsync(cluster.CallbackUrl(0), message, message.MsgSignature.ToUpperInvariant()));
-        Assert.Equal(HttpStatusCode.Forbidden, await PostAsync(cluster.CallbackUrl(1), message, message.MsgSignature.ToUpperInvariant()));
-        Assert.Equal(HttpStatusCode.Forbidden, await PostAsync(cluster.CallbackUrl(1), message, message.MsgSignature));
+        Assert.Equal(HttpStatusCode.OK, await PostAsync(cluster.CallbackUrl(0), message, message.MsgSignature.ToUpperInvariant()));
+        Assert.Equal(HttpStatusCode.OK, await PostAsync(cluster.CallbackUrl(1), message, message.MsgSignature.ToUpperInvariant()));
+        Assert.Equal(HttpStatusCode.OK, await PostAsync(cluster.CallbackUrl(1), message, message.MsgSignature));
+        var shared = cluster.Replicas[0].Services.GetRequiredService<TokenCenter.Server.Platform.Callback.IReplayGuard>();
+        Assert.Equal(TokenCenter.Server.Platform.Callback.ReplayVerdict.Handled, await shared.TryRememberAsync(
+            PlatformCluster.ComponentAppId, message.Nonce, message.MsgSignature.ToLowerInvariant(), TimeSpan.FromMinutes(5), default));
     }
 
     [Fact]
@@ -50,7 +53,12 @@ public sealed class PlatformFaultReplicaTests(ITestOutputHelper output)
             Assert.Equal(App, cluster.Sim.Sim.ValidateAccessToken(token.Value, out _));
         }
 
-        Assert.Equal(403, (await cluster.Sim.Push.RedeliverAsync(first)).StatusCode);
+        // Handled now: delivered again to either replica, it is acknowledged and not redeemed again.
+        var redeemed = cluster.Sim.Sim.Calls(PlatformCluster.ComponentAppId, WeChatSim.QueryAuthEndpoint);
+        cluster.CallbackTo(0);
+        var late = await cluster.Sim.Push.RedeliverAsync(first);
+        Assert.True(late.Acknowledged, $"{late.StatusCode} {late.Body}");
+        Assert.Equal(redeemed, cluster.Sim.Sim.Calls(PlatformCluster.ComponentAppId, WeChatSim.QueryAuthEndpoint));
     }
 
     [Fact]

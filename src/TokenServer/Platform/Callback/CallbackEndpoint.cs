@@ -13,7 +13,8 @@ namespace TokenCenter.Server.Platform.Callback;
 /// receiving URL". Order of checks, each refusing without storing anything: component configured (404), body size
 /// (413), query and outer XML (400), msg_signature over the Encrypt element, constant-time (401), timestamp within
 /// ±ReplayWindow of the server clock (403), decryption with the current then the previous EncodingAESKey and the
-/// appid check (403), inner XML (400), nonce not seen before (403; the signature lowercased first). Then the event is
+/// appid check (403), inner XML (400), nonce not seen before (the signature lowercased first; a message seen and
+/// handled is answered <c>success</c> and not handled again, one still being handled 503). Then the event is
 /// handled and <c>success</c> returned only once it took effect: an authorization whose code could not be redeemed
 /// yet, or a store failure, answers 503 and forgets the nonce, so WeChat's redelivery of the same message is handled.
 /// </summary>
@@ -88,17 +89,28 @@ internal sealed class CallbackEndpoint(
             return Refuse(componentAppId, StatusCodes.Status403Forbidden, "decrypted AppId is another component");
         }
 
+        ReplayVerdict verdict;
         try
         {
-            if (!await replays.TryRememberAsync(componentAppId, nonce, signature, _settings.ReplayWindow, context.RequestAborted).ConfigureAwait(false))
-            {
-                return Refuse(componentAppId, StatusCodes.Status403Forbidden, "replayed message (nonce already seen)");
-            }
+            verdict = await replays.TryRememberAsync(componentAppId, nonce, signature, _settings.ReplayWindow, context.RequestAborted).ConfigureAwait(false);
         }
         catch (TokenStoreUnavailableException ex)
         {
             // Not "success": WeChat delivers again (the store logged the failure, rate-limited).
             return Refuse(componentAppId, StatusCodes.Status503ServiceUnavailable, ex.Message);
+        }
+
+        switch (verdict)
+        {
+            case ReplayVerdict.Handled:
+                // WeChat delivers a message again when our answer came later than its 5 s (or got lost): the message took
+                // effect, so acknowledge it (WeChat's advice: de-duplicate, answer success) and do nothing again. A
+                // replay by anyone else gets the same answer and has no effect either.
+                PlatformLog.CallbackAlreadyHandled(logger, componentAppId);
+                return Results.Text("success", "text/plain", Encoding.UTF8);
+            case ReplayVerdict.BeingHandled:
+                // Its first delivery is still being handled: not "success" yet (that one may still fail), so WeChat asks again.
+                return Refuse(componentAppId, StatusCodes.Status503ServiceUnavailable, "the same message is being handled; deliver it again");
         }
 
         try
@@ -110,6 +122,16 @@ internal sealed class CallbackEndpoint(
             // Not "success", so WeChat delivers the same message again: it must then not be refused as a replay.
             await ForgetAsync(componentAppId, nonce, signature).ConfigureAwait(false);
             return Refuse(componentAppId, StatusCodes.Status503ServiceUnavailable, ex.Message);
+        }
+
+        try
+        {
+            await replays.MarkHandledAsync(componentAppId, nonce, signature, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TokenStoreUnavailableException ex)
+        {
+            // The message took effect; its redeliveries read "being handled" (503) until the nonce expires, and change nothing.
+            PlatformLog.CallbackRefused(logger, componentAppId, StatusCodes.Status200OK, "handled, but not recorded as handled: " + ex.Message);
         }
 
         return Results.Text("success", "text/plain", Encoding.UTF8);

@@ -9,6 +9,9 @@ internal static partial class PlatformLog
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Callback for {ComponentAppId} refused ({Status}): {Reason}")]
     public static partial void CallbackRefused(ILogger logger, string componentAppId, int status, string reason);
 
+    [LoggerMessage(EventId = 4018, Level = LogLevel.Information, Message = "Callback for {ComponentAppId} delivered again after it was handled: acknowledged, not handled again")]
+    public static partial void CallbackAlreadyHandled(ILogger logger, string componentAppId);
+
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Stored component_verify_ticket of {ComponentAppId} (fingerprint {Fingerprint}, created {CreatedAt:o})")]
     public static partial void TicketStored(ILogger logger, string componentAppId, string fingerprint, DateTimeOffset createdAt);
 
