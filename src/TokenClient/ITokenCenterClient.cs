@@ -26,7 +26,7 @@ public interface ITokenCenterClient
     /// <summary>
     /// Reports that WeChat rejected <paramref name="staleValue"/> (40001 / 40014 / 42001) and returns a
     /// newer token. Compare-and-refresh on the server: when the value is no longer current, the current
-    /// token is returned and WeChat is not called. A refusal by the quota guard throws
+    /// token is returned and WeChat is not called. A refusal by the forced-refresh budget throws
     /// <see cref="TokenCenterException"/> with ResourceExhausted and <see cref="TokenCenterException.RetryAfter"/>.
     /// </summary>
     Task<TokenInfo> ForceRefreshAsync(TokenKey key, string staleValue, CancellationToken cancellationToken = default);

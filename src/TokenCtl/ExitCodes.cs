@@ -16,7 +16,7 @@ internal static class ExitCodes
     public const string Help =
         "Exit codes: 0 ok, 1 other error, 2 bad usage (also INVALID_ARGUMENT), 3 not found (key not configured), " +
         "4 unavailable or unreachable (UNAVAILABLE, DEADLINE_EXCEEDED, connection refused), 5 forced refresh refused " +
-        "by the quota guard (RESOURCE_EXHAUSTED), 6 authentication or permission failure.";
+        "by the forced-refresh budget (RESOURCE_EXHAUSTED), 6 authentication or permission failure.";
 
     public static int Of(StatusCode code) => code switch
     {

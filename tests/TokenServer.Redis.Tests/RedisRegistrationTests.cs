@@ -69,7 +69,7 @@ public sealed class RedisRegistrationTests
         await using var provider = services.BuildServiceProvider();
         Assert.IsType<RedisTokenStore>(provider.GetRequiredService<ITokenStore>());
         Assert.IsType<RedisRefreshLock>(provider.GetRequiredService<IRefreshLockBackend>());
-        Assert.IsType<RedisRefreshQuotaStore>(provider.GetRequiredService<IRefreshQuotaStore>());
+        Assert.IsType<RedisForcedRefreshBudgetStore>(provider.GetRequiredService<IForcedRefreshBudgetStore>());
     }
 
     [Fact]

@@ -109,7 +109,7 @@ public sealed class CompositionOrderTests
         Assert.IsType<RedisTokenStore>(services.GetRequiredService<ITokenStore>());
         Assert.IsType<InstrumentedLock>(services.GetRequiredService<IDistributedLock>());
         Assert.IsType<RedisRefreshLock>(services.GetRequiredService<IRefreshLockBackend>());
-        Assert.IsType<RedisRefreshQuotaStore>(services.GetRequiredService<IRefreshQuotaStore>());
+        Assert.IsType<RedisForcedRefreshBudgetStore>(services.GetRequiredService<IForcedRefreshBudgetStore>());
         Assert.IsType<RedisAuthorizerStore>(services.GetRequiredService<IAuthorizerStore>());
         Assert.IsType<RedisComponentTicketStore>(services.GetRequiredService<IComponentTicketStore>());
         Assert.Equal(

@@ -5,7 +5,7 @@ using TokenServer.Tests.Support;
 
 namespace TokenServer.Tests;
 
-/// <summary>Forced refreshes against WeChat's limits: what the quota guard refuses, when usage is counted, what a failed force costs.</summary>
+/// <summary>Forced refreshes against WeChat's limits: what the forced-refresh budget refuses, when usage is counted, what a failed force costs.</summary>
 public sealed class ForcedRefreshLimitsTests
 {
     private static readonly TokenSlotKey KeyA = EngineHarness.KeyA;
@@ -13,10 +13,10 @@ public sealed class ForcedRefreshLimitsTests
     [Fact]
     public async Task A_quota_refusal_of_a_forced_refresh_still_gives_joined_GetToken_callers_and_the_scheduler_a_new_token_when_the_held_one_expired()
     {
-        var quota = new GatedQuotaStore();
+        var quota = new GatedBudgetStore();
         await using var h = EngineHarness.Create(
             configure: s => s["TokenCenter:Refresh:ForcedDailyBudget"] = "1",
-            services: s => s.AddSingleton<IRefreshQuotaStore>(quota));
+            services: s => s.AddSingleton<IForcedRefreshBudgetStore>(quota));
         var first = await h.Engine.GetAsync(KeyA, CancellationToken.None);
         var used = await h.Engine.ForceRefreshAsync(KeyA, first.Value, CancellationToken.None); // the day's budget
         h.Clock.Advance(TimeSpan.FromHours(2) + TimeSpan.FromSeconds(1));
@@ -38,8 +38,8 @@ public sealed class ForcedRefreshLimitsTests
     [Fact]
     public async Task A_quota_refusal_with_a_fresh_held_token_refuses_only_the_forcing_caller()
     {
-        var quota = new GatedQuotaStore();
-        await using var h = EngineHarness.Create(services: s => s.AddSingleton<IRefreshQuotaStore>(quota));
+        var quota = new GatedBudgetStore();
+        await using var h = EngineHarness.Create(services: s => s.AddSingleton<IForcedRefreshBudgetStore>(quota));
         var first = await h.Engine.GetAsync(KeyA, CancellationToken.None);
         var held = await h.Engine.ForceRefreshAsync(KeyA, first.Value, CancellationToken.None);
         h.Clock.Advance(TimeSpan.FromSeconds(5)); // inside the minimum interval
@@ -50,7 +50,7 @@ public sealed class ForcedRefreshLimitsTests
         var scheduler = h.Engine.RefreshAsync(h.Slot(KeyA));
         quota.Release();
 
-        var refused = await Assert.ThrowsAsync<RefreshQuotaExceededException>(() => forced);
+        var refused = await Assert.ThrowsAsync<ForcedRefreshBudgetExceededException>(() => forced);
         Assert.Equal(TimeSpan.FromSeconds(30), refused.RetryAfter); // default interval of 35 s, 5 s gone
         Assert.Equal(held.Value, (await scheduler).Token.Value);
         Assert.Equal(held.Value, (await h.Engine.GetAsync(KeyA, CancellationToken.None)).Value);
@@ -106,7 +106,7 @@ public sealed class ForcedRefreshLimitsTests
 
         token = await h.Engine.ForceRefreshAsync(KeyA, token.Value, CancellationToken.None);
         h.Clock.Advance(TimeSpan.FromSeconds(20));
-        var refused = await Assert.ThrowsAsync<RefreshQuotaExceededException>(() => h.Engine.ForceRefreshAsync(KeyA, token.Value, CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<ForcedRefreshBudgetExceededException>(() => h.Engine.ForceRefreshAsync(KeyA, token.Value, CancellationToken.None));
         h.Clock.Advance(refused.RetryAfter);
         token = await h.Engine.ForceRefreshAsync(KeyA, token.Value, CancellationToken.None);
 
@@ -154,14 +154,14 @@ public sealed class ForcedRefreshLimitsTests
         Assert.Equal(0, (await h.Engine.GetStatusAsync(CancellationToken.None)).Keys.Single().ForcedRefreshBudgetLeft);
 
         h.Clock.Advance(TimeSpan.FromSeconds(36));
-        var refused = await Assert.ThrowsAsync<RefreshQuotaExceededException>(() => h.Engine.ForceRefreshAsync(KeyA, token.Value, CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<ForcedRefreshBudgetExceededException>(() => h.Engine.ForceRefreshAsync(KeyA, token.Value, CancellationToken.None));
         Assert.Contains("daily budget of 2", refused.Message, StringComparison.Ordinal);
     }
 
     /// <summary>The in-memory quota store, with a gate that holds the next record until released.</summary>
-    private sealed class GatedQuotaStore : IRefreshQuotaStore
+    private sealed class GatedBudgetStore : IForcedRefreshBudgetStore
     {
-        private readonly InMemoryRefreshQuotaStore _inner = new();
+        private readonly InMemoryForcedRefreshBudgetStore _inner = new();
         private TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _armed;
@@ -177,7 +177,7 @@ public sealed class ForcedRefreshLimitsTests
 
         public void Release() => _release.TrySetResult();
 
-        public Task<RefreshQuotaUsage> GetAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken) =>
+        public Task<ForcedRefreshUsage> GetAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken) =>
             _inner.GetAsync(key, now, cancellationToken);
 
         public async Task<bool> TryRecordAsync(TokenSlotKey key, DateTimeOffset now, TimeSpan minInterval, int dailyBudget, CancellationToken cancellationToken)

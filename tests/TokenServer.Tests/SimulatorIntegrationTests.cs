@@ -100,7 +100,7 @@ public sealed class SimulatorIntegrationTests
             {
                 token = await h.Engine.ForceRefreshAsync(KeyA, token.Value, CancellationToken.None);
             }
-            catch (RefreshQuotaExceededException)
+            catch (ForcedRefreshBudgetExceededException)
             {
                 refused++;
             }
@@ -137,7 +137,7 @@ public sealed class SimulatorIntegrationTests
                 forced++;
                 clock.Advance(TimeSpan.FromSeconds(1));
             }
-            catch (RefreshQuotaExceededException q)
+            catch (ForcedRefreshBudgetExceededException q)
             {
                 clock.Advance(q.RetryAfter);
             }

@@ -81,7 +81,7 @@ public sealed class TokenCenterServiceTests
         var ex = await Rpc(() => h.Service.ForceRefresh(new ForceRefreshRequest { Key = Key(), StaleValue = token.Value }, new TestCallContext()));
 
         Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
-        Assert.Equal("forced refresh of access_token::wx00000000000000a1 refused by the quota guard (minimum interval of 35 s); retry after 32 s", ex.Status.Detail);
+        Assert.Equal("forced refresh of access_token::wx00000000000000a1 refused by the forced-refresh budget (minimum interval of 35 s); retry after 32 s", ex.Status.Detail);
         Assert.Equal("32000", ex.Trailers.GetValue("retry-after-ms"));
     }
 

@@ -116,7 +116,7 @@ public sealed class TokenEngineTests
 
             Assert.Equal(before + 1, h.Fake.Calls);
             Assert.Single(tokens.Select(t => t.Value).Distinct());
-            h.Clock.Advance(TimeSpan.FromSeconds(36)); // past the quota guard's minimum interval (35 s)
+            h.Clock.Advance(TimeSpan.FromSeconds(36)); // past the forced-refresh budget's minimum interval (35 s)
         }
     }
 
@@ -183,7 +183,7 @@ public sealed class TokenEngineTests
         var token = await h.Engine.GetAsync(KeyA, CancellationToken.None);
 
         token = await h.Engine.ForceRefreshAsync(KeyA, token.Value, CancellationToken.None);
-        var tooSoon = await Assert.ThrowsAsync<RefreshQuotaExceededException>(() => h.Engine.ForceRefreshAsync(KeyA, token.Value, CancellationToken.None));
+        var tooSoon = await Assert.ThrowsAsync<ForcedRefreshBudgetExceededException>(() => h.Engine.ForceRefreshAsync(KeyA, token.Value, CancellationToken.None));
         Assert.Equal(TimeSpan.FromSeconds(30), tooSoon.RetryAfter);
 
         var refusals = 0;
@@ -194,7 +194,7 @@ public sealed class TokenEngineTests
             {
                 token = await h.Engine.ForceRefreshAsync(KeyA, token.Value, CancellationToken.None);
             }
-            catch (RefreshQuotaExceededException ex)
+            catch (ForcedRefreshBudgetExceededException ex)
             {
                 refusals++;
                 Assert.Contains("daily budget of 3", ex.Message, StringComparison.Ordinal);

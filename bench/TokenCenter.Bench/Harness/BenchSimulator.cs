@@ -29,7 +29,7 @@ internal static class BenchSimulator
          simulator.Sim.TotalIssuedTokens(appId));
 
     /// <summary>Quota guard out of the way: the bench forces refreshes on purpose.</summary>
-    public static IEnumerable<KeyValuePair<string, string?>> NoQuotaGuard() =>
+    public static IEnumerable<KeyValuePair<string, string?>> NoForcedRefreshBudget() =>
     [
         new("TokenCenter:Refresh:ForcedMinInterval", "00:00:00"),
         new("TokenCenter:Refresh:ForcedDailyBudget", "1000000"),

@@ -37,7 +37,7 @@ internal sealed class PropagationScenario : IScenario
 
             var appId = BenchApps.AppId(0x60 + replicas + (int)topology);
             await using var simulator = await BenchSimulator.StartAsync([appId], TimeProvider.System, cancellationToken);
-            await using var set = await Replicas.StartAsync(context, replicas, simulator, [.. BenchApps.Configuration([(appId, "Classic")]), .. BenchSimulator.NoQuotaGuard()], topology, cancellationToken);
+            await using var set = await Replicas.StartAsync(context, replicas, simulator, [.. BenchApps.Configuration([(appId, "Classic")]), .. BenchSimulator.NoForcedRefreshBudget()], topology, cancellationToken);
             foreach (var k in subscriberCounts)
             {
                 await MeasureAsync(set, appId, k, refreshes, on, results, cancellationToken);
@@ -111,7 +111,7 @@ internal sealed class PropagationScenario : IScenario
             var label = $"{set.Servers.Count} replica{(set.Servers.Count > 1 ? "s" : "")}{on}, K = {subscribers}";
             var rt50 = Stats.Percentile(roundTrip, 50);
             double p50 = Stats.Percentile(allHold, 50), p99 = Stats.Percentile(allHold, 99);
-            results.Add(new ResultRow(Name, $"{label}: all subscribers hold the new version, p50", p50, "ms", rt50, "ForceRefresh round trip p50", Stats.Ratio(p50, rt50), Note: $"{refreshes} refreshes (classic grant, quota guard off); time from the ForceRefresh call"
+            results.Add(new ResultRow(Name, $"{label}: all subscribers hold the new version, p50", p50, "ms", rt50, "ForceRefresh round trip p50", Stats.Ratio(p50, rt50), Note: $"{refreshes} refreshes (classic grant, forced-refresh budget off); time from the ForceRefresh call"
                 + (set.Servers.Count > 1 ? $"; subscribers spread over the replicas, refreshes round-robin{(BenchServer.WiredRedisItself ? "; Redis store registered by the bench (AddRedisTokenStore): AddTokenServer does not wire it yet" : "")}" : "")));
             var rt99 = Stats.Percentile(roundTrip, 99);
             results.Add(new ResultRow(Name, $"{label}: all subscribers hold the new version, p99", p99, "ms", rt99, "ForceRefresh round trip p99", Stats.Ratio(p99, rt99)));

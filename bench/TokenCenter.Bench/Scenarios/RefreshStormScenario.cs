@@ -45,7 +45,7 @@ internal sealed class RefreshStormScenario : IScenario
         var appId = BenchApps.AppId(grant == "Classic" ? 0x51 : 0x52);
         await using var simulator = await BenchSimulator.StartAsync([appId], TimeProvider.System, cancellationToken);
         await using var replicas = await Replicas.StartAsync(
-            context, replicaCount, simulator, [.. BenchApps.Configuration([(appId, grant)]), .. BenchSimulator.NoQuotaGuard()], cancellationToken);
+            context, replicaCount, simulator, [.. BenchApps.Configuration([(appId, grant)]), .. BenchSimulator.NoForcedRefreshBudget()], cancellationToken);
         foreach (var replica in replicas.Servers)
         {
             await replica.GetTokenAsync(appId, cancellationToken);

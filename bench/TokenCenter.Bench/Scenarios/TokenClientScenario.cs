@@ -35,7 +35,7 @@ internal sealed class TokenClientScenario : IScenario
 
         var appId = BenchApps.AppId(0x81);
         await using var simulator = await BenchSimulator.StartAsync([appId], TimeProvider.System, cancellationToken);
-        await using var replicas = await Replicas.StartAsync(context, 1, simulator, [.. BenchApps.Configuration([(appId, "Classic")]), .. BenchSimulator.NoQuotaGuard()], cancellationToken);
+        await using var replicas = await Replicas.StartAsync(context, 1, simulator, [.. BenchApps.Configuration([(appId, "Classic")]), .. BenchSimulator.NoForcedRefreshBudget()], cancellationToken);
         var server = replicas.Servers[0];
         await server.GetTokenAsync(appId, cancellationToken);
 

@@ -6,7 +6,7 @@ namespace TokenCenter.Client.Internal;
 /// <summary>Conversions between the public client types and the v1 protobuf messages and statuses.</summary>
 internal static class ProtoMapping
 {
-    /// <summary>Trailer carrying the quota guard's retry delay in milliseconds.</summary>
+    /// <summary>Trailer carrying the forced-refresh budget's retry delay in milliseconds.</summary>
     public const string RetryAfterTrailer = "retry-after-ms";
 
     public static V1.TokenKey ToProto(this TokenKey key) => new()

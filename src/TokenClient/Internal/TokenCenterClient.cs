@@ -12,10 +12,10 @@ namespace TokenCenter.Client.Internal;
 /// </summary>
 internal sealed partial class TokenCenterClient : ITokenCenterClient, IAsyncDisposable, IDisposable
 {
-    private readonly ConcurrentDictionary<TokenKey, TokenSlot> _slots = new();
+    private readonly ConcurrentDictionary<TokenKey, CachedToken> _slots = new();
 
     // The hot path's own index: access tokens by app id (a string key hashes faster than TokenKey).
-    private readonly ConcurrentDictionary<string, TokenSlot> _accessTokenSlots = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CachedToken> _accessTokenSlots = new(StringComparer.Ordinal);
     private readonly TokenCenterClientOptions _options;
     private readonly ServerPool _servers;
     private readonly PushWatcher _watcher;
@@ -115,7 +115,7 @@ internal sealed partial class TokenCenterClient : ITokenCenterClient, IAsyncDisp
     }
 
     /// <summary>One unary GetToken shared by every caller of the key (not cancelled by any one of them; bounded by CallTimeout per server).</summary>
-    private async Task<TokenInfo> FetchAsync(TokenSlot slot)
+    private async Task<TokenInfo> FetchAsync(CachedToken slot)
     {
         TokenInfo fetched;
         try
@@ -149,9 +149,9 @@ internal sealed partial class TokenCenterClient : ITokenCenterClient, IAsyncDisp
         return fetched; // valid, though inside the safety margin: the server has nothing newer
     }
 
-    private TokenSlot SlotOf(TokenKey key)
+    private CachedToken SlotOf(TokenKey key)
     {
-        var slot = _slots.GetOrAdd(key, static (k, state) => new TokenSlot(k, state.Margin, state.Time), (Margin: _options.ExpirySafetyMargin, Time: _time));
+        var slot = _slots.GetOrAdd(key, static (k, state) => new CachedToken(k, state.Margin, state.Time), (Margin: _options.ExpirySafetyMargin, Time: _time));
         if (key.Kind == TokenKind.AccessToken && key.AppId is { } appId)
         {
             _accessTokenSlots.TryAdd(appId, slot);
@@ -168,7 +168,7 @@ internal sealed partial class TokenCenterClient : ITokenCenterClient, IAsyncDisp
         }
     }
 
-    private void Adopt(TokenSlot slot, TokenInfo token)
+    private void Adopt(CachedToken slot, TokenInfo token)
     {
         if (slot.Offer(token))
         {

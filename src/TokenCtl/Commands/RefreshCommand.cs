@@ -14,7 +14,7 @@ internal static class RefreshCommand
             Description = "The value WeChat rejected; the server refreshes only if it is still the current one",
             Required = true,
         };
-        var command = new Command("refresh", "Force a refresh of a token WeChat rejected (compare-and-refresh, under the quota guard); prints the new value")
+        var command = new Command("refresh", "Force a refresh of a token WeChat rejected (compare-and-refresh, under the forced-refresh budget); prints the new value")
         {
             options.AppId,
             stale,

@@ -19,7 +19,7 @@ public static class TokenEngineServiceCollectionExtensions
     /// Adds the token engine: <see cref="TokenCenterOptions"/> bound from the <c>TokenCenter</c> section of
     /// <paramref name="configuration"/> and validated at start; <see cref="TimeProvider.System"/>; the storage seams
     /// (<see cref="ITokenStore"/>, the refresh lock <see cref="IRefreshLockBackend"/> under <see cref="IDistributedLock"/>
-    /// = <see cref="InstrumentedLock"/>, <see cref="IRefreshQuotaStore"/>): in memory, or Redis when the Redis part is
+    /// = <see cref="InstrumentedLock"/>, <see cref="IForcedRefreshBudgetStore"/>): in memory, or Redis when the Redis part is
     /// added, before or after (<see cref="StorageSelection"/>); the metrics; the WeChat HTTP client with its resilience
     /// pipeline; <see cref="TokenEngine"/> (and <see cref="IAccessTokenReader"/>, as <see cref="Lazy{T}"/>, for the
     /// sources that need another key's token), the proactive refresher (hosted service), the JS-SDK tickets
@@ -44,7 +44,7 @@ public static class TokenEngineServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         StorageSelection.TryAddStorageSeam<ITokenStore, InMemoryTokenStore, RedisTokenStore>(services);
         StorageSelection.TryAddStorageSeam<IRefreshLockBackend, InProcessLock, RedisRefreshLock>(services);
-        StorageSelection.TryAddStorageSeam<IRefreshQuotaStore, InMemoryRefreshQuotaStore, RedisRefreshQuotaStore>(services);
+        StorageSelection.TryAddStorageSeam<IForcedRefreshBudgetStore, InMemoryForcedRefreshBudgetStore, RedisForcedRefreshBudgetStore>(services);
         services.TryAddSingleton<InstrumentedLock>();
         services.TryAddSingleton<IDistributedLock>(sp => sp.GetRequiredService<InstrumentedLock>());
 
@@ -55,7 +55,7 @@ public static class TokenEngineServiceCollectionExtensions
         services.AddWeChatHttpClients();
 
         services.TryAddSingleton<AppCatalog>();
-        services.TryAddSingleton<QuotaGuard>();
+        services.TryAddSingleton<ForcedRefreshBudget>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITokenSource, AccessTokenSource>());
         services.TryAddSingleton<TokenEngine>();
         // The sources are built before the engine (it takes them): those that read another key's token get it lazily.

@@ -23,8 +23,8 @@ internal static partial class EngineLog
     [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "WeChat answered the held token of {Key} again (fingerprint {Fingerprint}); trying later")]
     public static partial void SameTokenAnswered(ILogger logger, TokenSlotKey key, string fingerprint);
 
-    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Forced refresh of {Key} refused by the quota guard ({Reason}); retry after {RetryAfter}")]
-    public static partial void QuotaRefused(ILogger logger, TokenSlotKey key, string reason, TimeSpan retryAfter);
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Forced refresh of {Key} refused by the forced-refresh budget ({Reason}); retry after {RetryAfter}")]
+    public static partial void ForcedRefreshRefused(ILogger logger, TokenSlotKey key, string reason, TimeSpan retryAfter);
 
     [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "Could not read {Key} from the store")]
     public static partial void StoreReadFailed(ILogger logger, TokenSlotKey key, Exception exception);

@@ -12,12 +12,12 @@ public sealed partial class TokenEngine
     /// Compare-and-refresh: <paramref name="staleValue"/> was rejected by WeChat. When it is no longer the
     /// current token, the current token is returned without calling WeChat. Otherwise one refresh runs
     /// for all concurrent callers (single-flight), under the distributed lock, after re-reading the store;
-    /// the quota guard is consulted right before the forced upstream call (stable grant: only when normal
+    /// the forced-refresh budget is consulted right before the forced upstream call (stable grant: only when normal
     /// mode answers the stale value again). A refusal fails the forcing callers only: GetToken callers and the
     /// scheduler that joined the refresh get the held token, or a plain refresh when it is expired or due.
     /// </summary>
     /// <exception cref="UnknownTokenKeyException">The key is not configured.</exception>
-    /// <exception cref="RefreshQuotaExceededException">The quota guard refused; retry after the delay it carries.</exception>
+    /// <exception cref="ForcedRefreshBudgetExceededException">The forced-refresh budget refused; retry after the delay it carries.</exception>
     /// <exception cref="UpstreamUnavailableException">WeChat refused or failed.</exception>
     /// <exception cref="TokenUnavailableException">The store or the lock failed.</exception>
     public async Task<TokenCenter.V1.Token> ForceRefreshAsync(TokenSlotKey key, string staleValue, CancellationToken cancellationToken)
@@ -61,7 +61,7 @@ public sealed partial class TokenEngine
                 }
                 else
                 {
-                    // The quota guard is checked and recorded under the distributed lock, after the
+                    // The forced-refresh budget is checked and recorded under the distributed lock, after the
                     // store is re-read, right before the forced call: callers on other replicas wait
                     // for the refresh in progress and adopt its token instead of being refused.
                     flight = StartOrJoin(slot, RefreshTrigger.Forced, staleValue, out started, outcome);
@@ -82,7 +82,7 @@ public sealed partial class TokenEngine
 
             if (joined?.Refusal is { } refused)
             {
-                throw new RefreshQuotaExceededException(refused.Key, refused.RetryAfter, refused.Reason);
+                throw new ForcedRefreshBudgetExceededException(refused.Key, refused.RetryAfter, refused.Reason);
             }
 
             if (started)

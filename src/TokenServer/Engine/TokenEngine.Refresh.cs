@@ -197,7 +197,7 @@ public sealed partial class TokenEngine
     /// <summary>
     /// The forced part of a refresh, under the lock, once the store has shown that no one else replaced
     /// <paramref name="staleValue"/>. With a force mode (stable grant), normal mode is asked first: it costs
-    /// nothing and answers the new token when WeChat already rotated. The quota guard is consulted right
+    /// nothing and answers the new token when WeChat already rotated. The forced-refresh budget is consulted right
     /// before the forced call; a refusal is reported to the caller that forced, while the callers who joined
     /// get the held token, or a plain refresh when it is expired or due (<see cref="IsDue"/>).
     /// </summary>
@@ -265,7 +265,7 @@ public sealed partial class TokenEngine
         return token.ExpiresAt - _time.GetUtcNow() <= window.Ahead + window.Jitter;
     }
 
-    /// <summary>Records a forced call in the quota guard; null (and the refusal in <paramref name="outcome"/>) when refused.</summary>
+    /// <summary>Records a forced call in the forced-refresh budget; null (and the refusal in <paramref name="outcome"/>) when refused.</summary>
     private async Task<DateTimeOffset?> TryRecordForcedAsync(TokenSlot slot, ForcedOutcome outcome, CancellationToken cancellationToken)
     {
         var key = slot.Key;
@@ -276,9 +276,9 @@ public sealed partial class TokenEngine
             return now;
         }
 
-        EngineLog.QuotaRefused(_logger, key, verdict.Reason, verdict.RetryAfter);
+        EngineLog.ForcedRefreshRefused(_logger, key, verdict.Reason, verdict.RetryAfter);
         _metrics?.ForcedRefreshRefused(key, verdict.Reason);
-        outcome.Refusal = new RefreshQuotaExceededException(key, verdict.RetryAfter, verdict.Reason);
+        outcome.Refusal = new ForcedRefreshBudgetExceededException(key, verdict.RetryAfter, verdict.Reason);
         return null;
     }
 

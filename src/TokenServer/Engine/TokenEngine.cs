@@ -19,7 +19,7 @@ public sealed partial class TokenEngine : IAccessTokenReader, IDisposable
     private readonly FrozenSet<TokenKind> _kinds;
     private readonly ITokenStore _store;
     private readonly IDistributedLock _lock;
-    private readonly QuotaGuard _quota;
+    private readonly ForcedRefreshBudget _quota;
     private readonly UpstreamCallCounter _calls;
     private readonly RefreshOptions _refresh;
     private readonly TimeSpan _upstreamAttempt;
@@ -51,7 +51,7 @@ public sealed partial class TokenEngine : IAccessTokenReader, IDisposable
         IEnumerable<IDynamicKeyProvider> dynamicKeys,
         ITokenStore store,
         IDistributedLock distributedLock,
-        QuotaGuard quota,
+        ForcedRefreshBudget quota,
         UpstreamCallCounter calls,
         IOptions<TokenCenterOptions> options,
         TimeProvider time,

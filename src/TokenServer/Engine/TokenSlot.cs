@@ -301,8 +301,8 @@ internal sealed class TokenSlot
 /// <summary>What a forced refresh reports to the callers that forced (not to GetToken callers or the scheduler that joined it).</summary>
 internal sealed class ForcedOutcome
 {
-    /// <summary>Set when the quota guard refused the forced call.</summary>
-    public RefreshQuotaExceededException? Refusal { get; set; }
+    /// <summary>Set when the forced-refresh budget refused the forced call.</summary>
+    public ForcedRefreshBudgetExceededException? Refusal { get; set; }
 
     /// <summary>Set when the refresh ended with a token another replica stored (no upstream call of ours).</summary>
     public bool Adopted { get; set; }

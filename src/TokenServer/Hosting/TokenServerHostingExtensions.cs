@@ -50,7 +50,7 @@ public static class TokenServerHostingExtensions
 
         var web = app.MapGroup(string.Empty).OnListeners(Web);
         web.MapWeChatCallback();
-        web.MapWeChatCompatEndpoints();
+        web.MapWeChatCompatibleEndpoints();
         web.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         web.MapHealthChecks("/readyz", new HealthCheckOptions
         {

@@ -43,7 +43,7 @@ public sealed class TokenCenterMetrics
             tags: null,
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
         _upstreamErrors = Meter.CreateCounter<long>("tokencenter.upstream.errors", null, "WeChat token endpoint answers that were errors, by endpoint and errcode (http_NNN, transport).");
-        _forcedRefused = Meter.CreateCounter<long>("tokencenter.forced_refresh.refused", null, "Forced refreshes refused by the quota guard, by kind, app and reason (min_interval, daily_budget).");
+        _forcedRefused = Meter.CreateCounter<long>("tokencenter.forced_refresh.refused", null, "Forced refreshes refused by the forced-refresh budget, by kind, app and reason (min_interval, daily_budget).");
         _locks = Meter.CreateCounter<long>("tokencenter.lock.acquisitions", null, "Attempts to take the distributed refresh lock, by result (acquired, failed, error).");
         _leasesLost = Meter.CreateCounter<long>("tokencenter.lock.lost", null, "Refreshes that lost the refresh lock's lease (lapsed or not extended) and so did not write, by kind, app and stage (before_fetch, during_fetch, after_fetch).");
         _rpcs = Meter.CreateCounter<long>("tokencenter.rpc.requests", null, "gRPC calls handled, by method and status.");

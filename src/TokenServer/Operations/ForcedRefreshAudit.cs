@@ -20,7 +20,7 @@ public sealed partial class ForcedRefreshAudit(TimeProvider time, ILogger<Forced
     /// <summary>Outcome: the current token was answered (the stale value was not current, or WeChat still accepts it).</summary>
     public const string AnsweredCurrent = "answered_current";
 
-    /// <summary>Outcome: the quota guard refused the forced refresh.</summary>
+    /// <summary>Outcome: the forced-refresh budget refused the forced refresh.</summary>
     public const string RefusedByQuota = "refused_by_quota";
 
     private readonly Lock _gate = new();

@@ -1,6 +1,6 @@
 namespace TokenCenter.Server.Options;
 
-/// <summary>Refresh scheduling and the quota guard (<c>TokenCenter:Refresh</c>).</summary>
+/// <summary>Refresh scheduling and the forced-refresh budget (<c>TokenCenter:Refresh</c>).</summary>
 public sealed class RefreshOptions
 {
     /// <summary>

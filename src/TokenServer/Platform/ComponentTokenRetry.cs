@@ -40,9 +40,9 @@ internal static class ComponentTokenRetry
         {
             fresh = await engine.ForceRefreshAsync(key, token.Value, cancellationToken).ConfigureAwait(false);
         }
-        catch (RefreshQuotaExceededException)
+        catch (ForcedRefreshBudgetExceededException)
         {
-            return answer; // the quota guard refused: the call fails with WeChat's answer
+            return answer; // the forced-refresh budget refused: the call fails with WeChat's answer
         }
 
         return await call(fresh.Value).ConfigureAwait(false);

@@ -35,7 +35,7 @@ internal sealed class PlatformService(
             throw new RpcException(new Status(StatusCode.InvalidArgument, "redirect_uri must be an absolute http or https URL"));
         }
 
-        return ServiceErrors.Run(context, time, async ct =>
+        return GrpcStatusMapping.Run(context, time, async ct =>
         {
             var answer = await ComponentTokenRetry.CallAsync(
                 engine,
@@ -84,7 +84,7 @@ internal sealed class PlatformService(
         }
 
         var size = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
-        return ServiceErrors.Run(context, time, async ct =>
+        return GrpcStatusMapping.Run(context, time, async ct =>
         {
             IReadOnlyList<AuthorizerRecord> page;
             try

@@ -77,11 +77,11 @@ internal sealed class CallGuardInterceptor(
     private static RpcException ShuttingDown() => new(new Status(StatusCode.Unavailable, "the server is shutting down; reconnect"));
 
     /// <summary>What a method needs, by its request type; an unknown method needs an operator key.</summary>
-    private static Access AccessOf(object request) => request switch
+    private static MethodAccess AccessOf(object request) => request switch
     {
-        GetTokenRequest or WatchTokensRequest or CreatePreAuthCodeRequest or ListAuthorizersRequest => Access.Token,
-        ForceRefreshRequest => Access.ForceRefresh,
-        _ => Access.Operator,
+        GetTokenRequest or WatchTokensRequest or CreatePreAuthCodeRequest or ListAuthorizersRequest => MethodAccess.Token,
+        ForceRefreshRequest => MethodAccess.ForceRefresh,
+        _ => MethodAccess.Operator,
     };
 
     /// <summary>The app ids a request names, for authorization (the app, else the component).</summary>
@@ -112,12 +112,12 @@ internal sealed class CallGuardInterceptor(
                 : "unknown API key");
         }
 
-        if (access == Access.Operator && !caller.Operator)
+        if (access == MethodAccess.Operator && !caller.Operator)
         {
             throw Refuse(context, StatusCode.PermissionDenied, $"API key '{caller.Name}' is not an operator key (Auth:Keys:N:Operator)");
         }
 
-        if (access == Access.ForceRefresh && !caller.CanForceRefresh)
+        if (access == MethodAccess.ForceRefresh && !caller.CanForceRefresh)
         {
             throw Refuse(context, StatusCode.PermissionDenied, $"API key '{caller.Name}' may not call ForceRefresh (Auth:Keys:N:CanForceRefresh)");
         }

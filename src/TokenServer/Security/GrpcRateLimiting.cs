@@ -14,7 +14,7 @@ namespace TokenCenter.Server.Security;
 /// The HTTP faces (WeChat-compatible token endpoints, platform callback) opt in with the
 /// <see cref="HttpPolicy"/> policy: the same permits per window, in windows of their own, and a plain
 /// HTTP 429 with <c>Retry-After</c> (the compatible endpoints: WeChat's JSON shape, see
-/// <c>CompatRateLimitAnswer</c>). Health and metrics endpoints are not limited.
+/// <c>WeChatCompatibleRateLimitAnswer</c>). Health and metrics endpoints are not limited.
 /// </summary>
 internal static class GrpcRateLimiting
 {
@@ -86,7 +86,7 @@ internal static class GrpcRateLimiting
             // Plain HTTP: 429 (set by RejectionStatusCode) with Retry-After in whole seconds; the
             // WeChat-compatible endpoints answer in WeChat's shape instead.
             var seconds = Math.Max(1, (long)Math.Ceiling((retry ?? TimeSpan.FromSeconds(1)).TotalSeconds));
-            if (http.GetEndpoint()?.Metadata.GetMetadata<Compat.CompatRateLimitAnswer>() is { } compat)
+            if (http.GetEndpoint()?.Metadata.GetMetadata<WeChatCompatible.WeChatCompatibleRateLimitAnswer>() is { } compat)
             {
                 return new ValueTask(compat.WriteAsync(http, seconds));
             }

@@ -15,7 +15,7 @@ public sealed class LimitsOptions
     /// <summary>Window of <see cref="RpcPermitLimit"/>. Default 1 second.</summary>
     public TimeSpan RpcWindow { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>ForceRefresh calls one caller may make per <see cref="ForceRefreshWindow"/> (on top of the engine's quota guard). Default 20.</summary>
+    /// <summary>ForceRefresh calls one caller may make per <see cref="ForceRefreshWindow"/> (on top of the engine's forced-refresh budget). Default 20.</summary>
     public int ForceRefreshPermitLimit { get; set; } = 20;
 
     /// <summary>Window of <see cref="ForceRefreshPermitLimit"/>. Default 1 minute.</summary>

@@ -40,7 +40,7 @@ public sealed class TokenCenterService
         var pending = _engine.GetAsync(key, context.CancellationToken);
         return pending.IsCompletedSuccessfully
             ? Completed(pending.Result)
-            : ServiceErrors.Run(context, _time, _ => pending.AsTask());
+            : GrpcStatusMapping.Run(context, _time, _ => pending.AsTask());
     }
 
     /// <summary>ForceRefresh: compare-and-refresh of a value WeChat rejected.</summary>
@@ -59,7 +59,7 @@ public sealed class TokenCenterService
             throw new RpcException(new Status(StatusCode.InvalidArgument, "stale_value is required"));
         }
 
-        var forced = ServiceErrors.Run(context, _time, ct => _engine.ForceRefreshAsync(key, request.StaleValue, ct));
+        var forced = GrpcStatusMapping.Run(context, _time, ct => _engine.ForceRefreshAsync(key, request.StaleValue, ct));
         return _audit is null ? forced : AuditedAsync(forced, key, Security.CallerName.Of(context), _engine.HeldVersion(key));
     }
 
@@ -109,12 +109,12 @@ public sealed class TokenCenterService
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            throw ServiceErrors.Map(new OperationCanceledException(ct), context, _time)!;
+            throw GrpcStatusMapping.Map(new OperationCanceledException(ct), context, _time)!;
         }
 
         if (ct.IsCancellationRequested)
         {
-            throw ServiceErrors.Map(new OperationCanceledException(ct), context, _time)!;
+            throw GrpcStatusMapping.Map(new OperationCanceledException(ct), context, _time)!;
         }
 
         throw new RpcException(new Status(StatusCode.Unavailable, "the server is shutting down; reconnect"));
@@ -125,12 +125,12 @@ public sealed class TokenCenterService
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        return _audit is null ? ServiceErrors.Run(context, _time, ct => _engine.GetStatusAsync(ct)) : StatusWithAuditAsync(context);
+        return _audit is null ? GrpcStatusMapping.Run(context, _time, ct => _engine.GetStatusAsync(ct)) : StatusWithAuditAsync(context);
     }
 
     private async Task<StatusReply> StatusWithAuditAsync(ServerCallContext context)
     {
-        var reply = await ServiceErrors.Run(context, _time, ct => _engine.GetStatusAsync(ct)).ConfigureAwait(false);
+        var reply = await GrpcStatusMapping.Run(context, _time, ct => _engine.GetStatusAsync(ct)).ConfigureAwait(false);
         reply.RecentForcedRefreshes.AddRange(_audit!.Recent());
         return reply;
     }
@@ -155,7 +155,7 @@ public sealed class TokenCenterService
 
     private async Task<T> LoadThenAsync<T>(TokenKey key, ServerCallContext context, Func<Task<T>> then)
     {
-        var loaded = await ServiceErrors.Run(context, _time, async ct =>
+        var loaded = await GrpcStatusMapping.Run(context, _time, async ct =>
         {
             try
             {

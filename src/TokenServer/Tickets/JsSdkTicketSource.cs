@@ -54,9 +54,9 @@ internal sealed class JsSdkTicketSource(TokenKind kind, Lazy<IAccessTokenReader>
         {
             fresh = await engine.ForceRefreshAsync(accessKey, accessToken.Value, cancellationToken).ConfigureAwait(false);
         }
-        catch (RefreshQuotaExceededException)
+        catch (ForcedRefreshBudgetExceededException)
         {
-            return result; // the quota guard refused: the ticket fails with WeChat's answer
+            return result; // the forced-refresh budget refused: the ticket fails with WeChat's answer
         }
 
         return await client.GetTicketAsync(key.AppId, fresh.Value, Type, cancellationToken).ConfigureAwait(false);

@@ -40,7 +40,7 @@ public sealed class Center : IAsyncDisposable
 
     /// <summary>
     /// Starts both. <paramref name="relaxedQuotas"/> lets forced refreshes happen back to back (no
-    /// minimum interval at the simulator or the server's quota guard), for tests that refresh often.
+    /// minimum interval at the simulator or the server's forced-refresh budget), for tests that refresh often.
     /// </summary>
     public static async Task<Center> StartAsync(bool relaxedQuotas = false)
     {

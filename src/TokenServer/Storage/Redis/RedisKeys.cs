@@ -49,7 +49,7 @@ internal sealed class RedisKeys
     public RedisKey Lock(TokenSlotKey key) => Key("lock", key);
 
     /// <summary>The forced-refresh quota of a key: hash of day, count, last (unix ms).</summary>
-    public RedisKey Quota(TokenSlotKey key) => Key("quota", key);
+    public RedisKey ForcedRefreshBudget(TokenSlotKey key) => Key("quota", key);
 
     /// <summary>The event message announcing <paramref name="version"/> of <paramref name="key"/>.</summary>
     public static string EventMessage(TokenSlotKey key, long version) =>

@@ -50,7 +50,7 @@ internal static class RedisScripts
     /// now (unix ms), minimum interval (ms), daily budget, ttl (ms). Records one refresh and returns 1
     /// when fewer than budget were recorded that day and the last is at least the interval old; else 0.
     /// </summary>
-    public const string TryRecordQuota = """
+    public const string TryRecordForcedRefresh = """
         local count = 0
         if redis.call('HGET', KEYS[1], 'day') == ARGV[1] then
           count = tonumber(redis.call('HGET', KEYS[1], 'count') or '0')
@@ -68,7 +68,7 @@ internal static class RedisScripts
     /// Settles a recorded forced refresh. KEYS: quota hash. ARGV: recorded-at ms, ended-at ms, refund (1/0),
     /// day of the record. Only while the hash's last is still that record.
     /// </summary>
-    public const string SettleQuota = """
+    public const string SettleForcedRefresh = """
         if tonumber(redis.call('HGET', KEYS[1], 'last') or '-1') ~= tonumber(ARGV[1]) then return 0 end
         redis.call('HSET', KEYS[1], 'last', ARGV[2])
         if ARGV[3] == '1' and redis.call('HGET', KEYS[1], 'day') == ARGV[4] then

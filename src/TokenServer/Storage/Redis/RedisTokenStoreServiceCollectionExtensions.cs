@@ -61,11 +61,11 @@ public static class RedisTokenStoreServiceCollectionExtensions
         services.TryAddSingleton(sp => new RedisConnection(sp.GetRequiredService<IOptions<RedisOptions>>().Value.Configuration!));
         services.TryAddSingleton<RedisTokenStore>();
         services.TryAddSingleton<RedisRefreshLock>();
-        services.TryAddSingleton<RedisRefreshQuotaStore>();
+        services.TryAddSingleton<RedisForcedRefreshBudgetStore>();
         // RedLock.net logs every acquisition at Information; keep its warnings (failed extensions).
         services.Configure<LoggerFilterOptions>(o => o.AddFilter("RedLockNet", LogLevel.Warning));
         // The third-party platform state shared by replicas: tickets, authorizers, the due set, callback nonces.
-        services.TryAddSingleton<RedisPlatformGateway>();
+        services.TryAddSingleton<RedisPlatformCommands>();
         services.TryAddSingleton<RedisComponentTicketStore>();
         services.TryAddSingleton<RedisAuthorizerStore>();
         services.TryAddSingleton<RedisReplayGuard>();

@@ -12,9 +12,9 @@ namespace TokenCenter.Server.Storage.Redis.Platform;
 /// </summary>
 internal sealed partial class RedisAuthorizerStore : IAuthorizerStore
 {
-    private readonly RedisPlatformGateway _redis;
+    private readonly RedisPlatformCommands _redis;
 
-    public RedisAuthorizerStore(RedisPlatformGateway redis, Microsoft.Extensions.Logging.ILogger<RedisAuthorizerStore> logger)
+    public RedisAuthorizerStore(RedisPlatformCommands redis, Microsoft.Extensions.Logging.ILogger<RedisAuthorizerStore> logger)
     {
         _redis = redis;
         _logger = logger;

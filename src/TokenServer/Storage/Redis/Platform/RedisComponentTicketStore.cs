@@ -8,7 +8,7 @@ namespace TokenCenter.Server.Storage.Redis.Platform;
 /// The latest component_verify_ticket per component in Redis (<c>{p}:ticket:{component}</c>), so a ticket pushed
 /// to one replica's callback serves every replica. Latest by CreateTime wins (Lua); the key lives 12 h.
 /// </summary>
-internal sealed class RedisComponentTicketStore(RedisPlatformGateway redis, TimeProvider time) : IComponentTicketStore
+internal sealed class RedisComponentTicketStore(RedisPlatformCommands redis, TimeProvider time) : IComponentTicketStore
 {
     public async Task<bool> SetAsync(string componentAppId, ComponentTicket ticket, CancellationToken cancellationToken)
     {

@@ -8,7 +8,7 @@ namespace TokenCenter.Server.Storage.Redis.Platform;
 /// twice the replay window, then <c>handled</c> (same expiry) once the message took effect, so a message delivered
 /// again to any replica is handled once.
 /// </summary>
-internal sealed class RedisReplayGuard(RedisPlatformGateway redis) : IReplayGuard
+internal sealed class RedisReplayGuard(RedisPlatformCommands redis) : IReplayGuard
 {
     private const string Pending = "pending", Handled = "handled";
 

@@ -3,7 +3,7 @@ using TokenCenter.Server.Engine;
 using TokenCenter.Server.Options;
 using TokenCenter.Server.Upstream;
 
-namespace TokenCenter.Server.Compat;
+namespace TokenCenter.Server.WeChatCompatible;
 
 /// <summary>
 /// <c>force_refresh=true</c> on the compatible endpoint: the request names no rejected value, so the center
@@ -14,12 +14,12 @@ namespace TokenCenter.Server.Compat;
 /// accepted, the current token is answered; rejected (40001, 40014, 42001), the engine's compare-and-refresh
 /// replaces it; another errcode, nothing is rotated; no answer, -1 (retry).
 /// </summary>
-internal sealed partial class CompatForceRefresh(
+internal sealed partial class WeChatCompatibleForceRefresh(
     TokenEngine engine,
     WeChatTokenProbe probe,
     IOptions<TokenCenterOptions> options,
     TimeProvider time,
-    ILogger<CompatForceRefresh> logger)
+    ILogger<WeChatCompatibleForceRefresh> logger)
 {
     private readonly TimeSpan _grace = options.Value.Refresh.ForcedMinInterval;
     private readonly Lock _gate = new();
@@ -27,7 +27,7 @@ internal sealed partial class CompatForceRefresh(
     private readonly Dictionary<TokenSlotKey, (string Value, Task<TokenProbeResult> Probe)> _probes = [];
 
     /// <exception cref="UpstreamUnavailableException">WeChat did not answer the probe, or refused the refresh.</exception>
-    /// <exception cref="RefreshQuotaExceededException">The token was rejected and the quota guard refused to replace it yet.</exception>
+    /// <exception cref="ForcedRefreshBudgetExceededException">The token was rejected and the forced-refresh budget refused to replace it yet.</exception>
     public async Task<TokenCenter.V1.Token> RefreshAsync(TokenSlotKey key, CancellationToken cancellationToken)
     {
         var current = await engine.GetAsync(key, cancellationToken).ConfigureAwait(false);

@@ -10,16 +10,16 @@ namespace TokenCenter.Server.Storage.Redis;
 /// count, last), checked and recorded in one Lua script so replicas racing for the last unit of
 /// budget cannot both take it. Lost with the rest of Redis on a flush (the budget then restarts).
 /// </summary>
-internal sealed class RedisRefreshQuotaStore(RedisConnection connection, IOptions<RedisOptions> options) : IRefreshQuotaStore
+internal sealed class RedisForcedRefreshBudgetStore(RedisConnection connection, IOptions<RedisOptions> options) : IForcedRefreshBudgetStore
 {
     // A day's usage must outlive the day and the minimum interval; two days cover both.
     private static readonly TimeSpan Retention = TimeSpan.FromDays(2);
     private readonly RedisKeys _keys = new(options.Value.KeyPrefix);
     private readonly TimeSpan _timeout = options.Value.OperationTimeout;
 
-    public async Task<RefreshQuotaUsage> GetAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<ForcedRefreshUsage> GetAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var quotaKey = _keys.Quota(key);
+        var quotaKey = _keys.ForcedRefreshBudget(key);
         var fields = await connection.RunAsync(
             "quota read",
             db => db.HashGetAsync(quotaKey, ["day", "count", "last"]),
@@ -27,12 +27,12 @@ internal sealed class RedisRefreshQuotaStore(RedisConnection connection, IOption
             cancellationToken).ConfigureAwait(false);
         var count = (string?)fields[0] == Day(now) && fields[1].TryParse(out int c) ? c : 0;
         DateTimeOffset? last = fields[2].TryParse(out long ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
-        return new RefreshQuotaUsage(count, last);
+        return new ForcedRefreshUsage(count, last);
     }
 
     public Task<bool> TryRecordAsync(TokenSlotKey key, DateTimeOffset now, TimeSpan minInterval, int dailyBudget, CancellationToken cancellationToken)
     {
-        RedisKey[] keys = [_keys.Quota(key)];
+        RedisKey[] keys = [_keys.ForcedRefreshBudget(key)];
         RedisValue[] args =
         [
             Day(now),
@@ -43,14 +43,14 @@ internal sealed class RedisRefreshQuotaStore(RedisConnection connection, IOption
         ];
         return connection.RunAsync(
             "quota record",
-            async db => (long)await db.ScriptEvaluateAsync(RedisScripts.TryRecordQuota, keys, args).ConfigureAwait(false) == 1,
+            async db => (long)await db.ScriptEvaluateAsync(RedisScripts.TryRecordForcedRefresh, keys, args).ConfigureAwait(false) == 1,
             _timeout,
             cancellationToken);
     }
 
     public Task SettleAsync(TokenSlotKey key, DateTimeOffset recordedAt, DateTimeOffset endedAt, bool refund, CancellationToken cancellationToken)
     {
-        RedisKey[] keys = [_keys.Quota(key)];
+        RedisKey[] keys = [_keys.ForcedRefreshBudget(key)];
         RedisValue[] args =
         [
             recordedAt.ToUnixTimeMilliseconds(),
@@ -60,7 +60,7 @@ internal sealed class RedisRefreshQuotaStore(RedisConnection connection, IOption
         ];
         return connection.RunAsync(
             "quota settle",
-            db => db.ScriptEvaluateAsync(RedisScripts.SettleQuota, keys, args),
+            db => db.ScriptEvaluateAsync(RedisScripts.SettleForcedRefresh, keys, args),
             _timeout,
             cancellationToken);
     }

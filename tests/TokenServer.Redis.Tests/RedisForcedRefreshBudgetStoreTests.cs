@@ -6,9 +6,9 @@ using TokenServer.Redis.Tests.Infrastructure;
 
 namespace TokenServer.Redis.Tests;
 
-/// <summary>The forced-refresh quota in Redis, through the quota guard: WeChat days, interval from the end of a call, refunds.</summary>
+/// <summary>The forced-refresh quota in Redis, through the forced-refresh budget: WeChat days, interval from the end of a call, refunds.</summary>
 [Collection(SharedRedisCollection.Name)]
-public sealed class RedisRefreshQuotaStoreTests(SharedRedisFixture redis)
+public sealed class RedisForcedRefreshBudgetStoreTests(SharedRedisFixture redis)
 {
     private static readonly TokenSlotKey Key = TokenSlotKey.AccessToken("wx0000000000000001");
 
@@ -47,10 +47,10 @@ public sealed class RedisRefreshQuotaStoreTests(SharedRedisFixture redis)
         Assert.True(afterBeijingMidnight.IsAllowed);
     }
 
-    private QuotaGuard Guard(RedisConnection connection, int budget)
+    private ForcedRefreshBudget Guard(RedisConnection connection, int budget)
     {
-        var store = new RedisRefreshQuotaStore(connection, Options.Create(TestStores.Options(redis.Configuration)));
+        var store = new RedisForcedRefreshBudgetStore(connection, Options.Create(TestStores.Options(redis.Configuration)));
         var options = new TokenCenterOptions { Refresh = { ForcedDailyBudget = budget } };
-        return new QuotaGuard(Options.Create(options), store);
+        return new ForcedRefreshBudget(Options.Create(options), store);
     }
 }

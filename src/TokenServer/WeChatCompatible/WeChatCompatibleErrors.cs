@@ -1,7 +1,7 @@
-namespace TokenCenter.Server.Compat;
+namespace TokenCenter.Server.WeChatCompatible;
 
 /// <summary>The WeChat errcodes the compatible endpoints answer, with WeChat's errmsg wording.</summary>
-internal static class CompatErrors
+internal static class WeChatCompatibleErrors
 {
     public const int SystemBusy = -1;
     public const int InvalidGrantType = 40002;

@@ -6,7 +6,7 @@ namespace TokenCenter.Client.Internal;
 /// The cached token of one key. Readers take <see cref="Current"/> without a lock (an immutable
 /// entry swapped atomically); writers keep the highest version and notify watchers.
 /// </summary>
-internal sealed class TokenSlot(TokenKey key, TimeSpan safetyMargin, TimeProvider time)
+internal sealed class CachedToken(TokenKey key, TimeSpan safetyMargin, TimeProvider time)
 {
     private readonly Lock _gate = new();
     private readonly List<ChannelWriter<TokenInfo>> _watchers = [];

@@ -2,19 +2,19 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
 
-namespace TokenCenter.Server.Compat;
+namespace TokenCenter.Server.WeChatCompatible;
 
 /// <summary>
 /// An answer in WeChat's exact shape: <c>{"access_token":"…","expires_in":N}</c>, or HTTP 200
 /// <c>{"errcode":N,"errmsg":"… rid: …"}</c>.
 /// </summary>
-internal readonly record struct CompatReply(string? AccessToken, long ExpiresIn, int ErrCode, string? ErrMsg)
+internal readonly record struct WeChatCompatibleReply(string? AccessToken, long ExpiresIn, int ErrCode, string? ErrMsg)
 {
     private const string ContentType = "application/json; encoding=utf-8";
 
-    public static CompatReply Token(string value, long expiresIn) => new(value, expiresIn, 0, null);
+    public static WeChatCompatibleReply Token(string value, long expiresIn) => new(value, expiresIn, 0, null);
 
-    public static CompatReply Error(int errcode, string? message = null) => new(null, 0, errcode, message ?? CompatErrors.Message(errcode));
+    public static WeChatCompatibleReply Error(int errcode, string? message = null) => new(null, 0, errcode, message ?? WeChatCompatibleErrors.Message(errcode));
 
     public Task WriteAsync(HttpContext context, TimeProvider time)
     {

@@ -1,29 +1,29 @@
 namespace TokenCenter.Server.Engine;
 
-/// <summary>A forced refresh was refused by the quota guard (minimum interval or daily budget per key).</summary>
-public sealed class RefreshQuotaExceededException : Exception
+/// <summary>A forced refresh was refused by the forced-refresh budget (minimum interval or daily budget per key).</summary>
+public sealed class ForcedRefreshBudgetExceededException : Exception
 {
-    public RefreshQuotaExceededException(TokenSlotKey key, TimeSpan retryAfter, string reason)
-        : base($"forced refresh of {key} refused by the quota guard ({reason}); retry after {Seconds(retryAfter)} s")
+    public ForcedRefreshBudgetExceededException(TokenSlotKey key, TimeSpan retryAfter, string reason)
+        : base($"forced refresh of {key} refused by the forced-refresh budget ({reason}); retry after {Seconds(retryAfter)} s")
     {
         Key = key;
         RetryAfter = retryAfter;
         Reason = reason;
     }
 
-    public RefreshQuotaExceededException()
-        : base("forced refresh refused by the quota guard")
+    public ForcedRefreshBudgetExceededException()
+        : base("forced refresh refused by the forced-refresh budget")
     {
         Reason = string.Empty;
     }
 
-    public RefreshQuotaExceededException(string message)
+    public ForcedRefreshBudgetExceededException(string message)
         : base(message)
     {
         Reason = message;
     }
 
-    public RefreshQuotaExceededException(string message, Exception innerException)
+    public ForcedRefreshBudgetExceededException(string message, Exception innerException)
         : base(message, innerException)
     {
         Reason = message;

@@ -7,10 +7,10 @@ namespace TokenCenter.Server.Engine;
 /// Limits forced upstream refreshes per key, inside WeChat's own limits on stable_token's force mode
 /// (20 a day, 30 s apart): a minimum interval from the end of one forced call to the start of the next,
 /// and a budget per day counted like WeChat's (days start at midnight UTC+8). A forced call is recorded
-/// right before it is sent and settled when it ends. The usage lives in the <see cref="IRefreshQuotaStore"/>:
+/// right before it is sent and settled when it ends. The usage lives in the <see cref="IForcedRefreshBudgetStore"/>:
 /// shared by every replica when Redis is configured.
 /// </summary>
-public sealed class QuotaGuard(IOptions<TokenCenterOptions> options, IRefreshQuotaStore store)
+public sealed class ForcedRefreshBudget(IOptions<TokenCenterOptions> options, IForcedRefreshBudgetStore store)
 {
     /// <summary>WeChat's quota day starts at midnight Beijing time.</summary>
     public static readonly TimeSpan WeChatDayOffset = TimeSpan.FromHours(8);
@@ -20,7 +20,7 @@ public sealed class QuotaGuard(IOptions<TokenCenterOptions> options, IRefreshQuo
 
     /// <summary>Whether a forced refresh may run now (nothing recorded); otherwise when it may, and why not.</summary>
     /// <exception cref="TokenStoreUnavailableException">The quota store cannot be reached.</exception>
-    internal async Task<QuotaVerdict> CheckAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)
+    internal async Task<ForcedRefreshVerdict> CheckAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var usage = await store.GetAsync(key, Day(now), cancellationToken).ConfigureAwait(false);
         return Evaluate(usage, now);
@@ -31,15 +31,15 @@ public sealed class QuotaGuard(IOptions<TokenCenterOptions> options, IRefreshQuo
     /// atomically in the store, so replicas racing for the same budget cannot overrun it).
     /// </summary>
     /// <exception cref="TokenStoreUnavailableException">The quota store cannot be reached.</exception>
-    internal async Task<QuotaVerdict> TryRecordAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)
+    internal async Task<ForcedRefreshVerdict> TryRecordAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (await store.TryRecordAsync(key, Day(now), _minInterval, _dailyBudget, cancellationToken).ConfigureAwait(false))
         {
-            return QuotaVerdict.Allowed;
+            return ForcedRefreshVerdict.Allowed;
         }
 
         var verdict = await CheckAsync(key, now, cancellationToken).ConfigureAwait(false);
-        return verdict.IsAllowed ? new QuotaVerdict(false, _minInterval, $"minimum interval of {_minInterval.TotalSeconds:0.###} s") : verdict;
+        return verdict.IsAllowed ? new ForcedRefreshVerdict(false, _minInterval, $"minimum interval of {_minInterval.TotalSeconds:0.###} s") : verdict;
     }
 
     /// <summary>
@@ -58,19 +58,19 @@ public sealed class QuotaGuard(IOptions<TokenCenterOptions> options, IRefreshQuo
         return Math.Max(0, _dailyBudget - usage.Count);
     }
 
-    private QuotaVerdict Evaluate(RefreshQuotaUsage usage, DateTimeOffset now)
+    private ForcedRefreshVerdict Evaluate(ForcedRefreshUsage usage, DateTimeOffset now)
     {
         if (usage.Count >= _dailyBudget)
         {
-            return new QuotaVerdict(false, NextWeChatMidnight(now) - now, $"daily budget of {_dailyBudget} used up");
+            return new ForcedRefreshVerdict(false, NextWeChatMidnight(now) - now, $"daily budget of {_dailyBudget} used up");
         }
 
         if (usage.Last is { } last && now - last < _minInterval)
         {
-            return new QuotaVerdict(false, last + _minInterval - now, $"minimum interval of {_minInterval.TotalSeconds:0.###} s");
+            return new ForcedRefreshVerdict(false, last + _minInterval - now, $"minimum interval of {_minInterval.TotalSeconds:0.###} s");
         }
 
-        return QuotaVerdict.Allowed;
+        return ForcedRefreshVerdict.Allowed;
     }
 
     /// <summary>The same instant at WeChat's offset: the stores count days by its calendar date.</summary>
@@ -83,8 +83,8 @@ public sealed class QuotaGuard(IOptions<TokenCenterOptions> options, IRefreshQuo
     }
 }
 
-/// <summary>The quota guard's answer: allowed, or when to retry and why not.</summary>
-internal readonly record struct QuotaVerdict(bool IsAllowed, TimeSpan RetryAfter, string Reason)
+/// <summary>The forced-refresh budget's answer: allowed, or when to retry and why not.</summary>
+internal readonly record struct ForcedRefreshVerdict(bool IsAllowed, TimeSpan RetryAfter, string Reason)
 {
-    public static QuotaVerdict Allowed => new(true, TimeSpan.Zero, string.Empty);
+    public static ForcedRefreshVerdict Allowed => new(true, TimeSpan.Zero, string.Empty);
 }

@@ -1,7 +1,7 @@
 namespace TokenCenter.Server.Security;
 
 /// <summary>What a gRPC method requires of its caller.</summary>
-internal enum Access
+internal enum MethodAccess
 {
     /// <summary>No key needed (grpc.health.v1).</summary>
     Open,

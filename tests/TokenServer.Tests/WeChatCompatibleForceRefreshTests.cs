@@ -7,7 +7,7 @@ using WeChatSimulator;
 namespace TokenServer.Tests;
 
 /// <summary>force_refresh=true on the WeChat-compatible endpoint, from a fleet of SDK clients holding tokens of different ages.</summary>
-public sealed class CompatForceRefreshTests
+public sealed class WeChatCompatibleForceRefreshTests
 {
     private const string AppA = EngineHarness.AppA;
     private const string SecretA = EngineHarness.SecretA;

@@ -1,16 +1,16 @@
 namespace TokenCenter.Server.Engine;
 
 /// <summary>
-/// Where the quota guard keeps the forced refreshes that reached WeChat: in memory for one replica,
+/// Where the forced-refresh budget keeps the forced refreshes that reached WeChat: in memory for one replica,
 /// in Redis when several replicas share one budget. A day is the calendar date of <c>now</c> at its own
 /// offset (<see cref="DateTimeOffset.DateTime"/>): the guard passes times at WeChat's UTC+8, so the budget
 /// resets when WeChat's does.
 /// </summary>
-public interface IRefreshQuotaStore
+public interface IForcedRefreshBudgetStore
 {
     /// <summary>Forced refreshes of <paramref name="key"/> recorded on the day of <paramref name="now"/>, and the last one.</summary>
     /// <exception cref="TokenStoreUnavailableException">The store cannot be reached.</exception>
-    Task<RefreshQuotaUsage> GetAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<ForcedRefreshUsage> GetAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
     /// Atomically: when fewer than <paramref name="dailyBudget"/> forced refreshes of <paramref name="key"/>
@@ -32,4 +32,4 @@ public interface IRefreshQuotaStore
 }
 
 /// <summary>Forced refreshes of one key on one UTC day, and the time of the last one (any day).</summary>
-public readonly record struct RefreshQuotaUsage(int Count, DateTimeOffset? Last);
+public readonly record struct ForcedRefreshUsage(int Count, DateTimeOffset? Last);

@@ -2,13 +2,13 @@ using System.Security.Cryptography;
 using System.Text;
 using TokenCenter.Server.Engine;
 
-namespace TokenCenter.Server.Compat;
+namespace TokenCenter.Server.WeChatCompatible;
 
 /// <summary>
 /// Checks an (appid, secret) pair against the configured apps. Secrets are compared in constant time
 /// over their SHA-256 digests, so neither the content nor the length of the configured secret leaks.
 /// </summary>
-internal sealed class CompatCredentials(AppCatalog catalog, TokenEngine engine)
+internal sealed class WeChatCompatibleCredentials(AppCatalog catalog, TokenEngine engine)
 {
     /// <summary>0 when the pair is valid; otherwise 40013 (unknown appid) or 40125 (wrong secret).</summary>
     public int Check(string appId, string secret)
@@ -16,10 +16,10 @@ internal sealed class CompatCredentials(AppCatalog catalog, TokenEngine engine)
         var app = catalog.Find(appId);
         if (app is null || !engine.IsConfigured(TokenSlotKey.AccessToken(appId)))
         {
-            return CompatErrors.InvalidAppId;
+            return WeChatCompatibleErrors.InvalidAppId;
         }
 
-        return SecretEquals(app.Secret, secret) ? 0 : CompatErrors.InvalidAppSecret;
+        return SecretEquals(app.Secret, secret) ? 0 : WeChatCompatibleErrors.InvalidAppSecret;
     }
 
     internal static bool SecretEquals(string expected, string presented)

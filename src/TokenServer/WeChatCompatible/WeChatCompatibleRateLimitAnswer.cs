@@ -1,17 +1,17 @@
 using System.Globalization;
 
-namespace TokenCenter.Server.Compat;
+namespace TokenCenter.Server.WeChatCompatible;
 
 /// <summary>
 /// Endpoint metadata of the compatible endpoints: a caller over its rate limit gets WeChat's shape, HTTP 200
 /// <c>{"errcode":-1,"errmsg":"system error: … retry after N s rid: …"}</c> with <c>Retry-After: N</c>.
 /// -1 ("system busy") is the errcode SDKs retry (45009 and 45011 they treat as final).
 /// </summary>
-internal sealed class CompatRateLimitAnswer
+internal sealed class WeChatCompatibleRateLimitAnswer
 {
-    public static readonly CompatRateLimitAnswer Instance = new();
+    public static readonly WeChatCompatibleRateLimitAnswer Instance = new();
 
-    private CompatRateLimitAnswer()
+    private WeChatCompatibleRateLimitAnswer()
     {
     }
 
@@ -19,7 +19,7 @@ internal sealed class CompatRateLimitAnswer
     {
         var seconds = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         context.Response.Headers.RetryAfter = seconds;
-        var reply = CompatReply.Error(CompatErrors.SystemBusy, $"system error: TokenCenter rate limit reached for this caller, retry after {seconds} s");
+        var reply = WeChatCompatibleReply.Error(WeChatCompatibleErrors.SystemBusy, $"system error: TokenCenter rate limit reached for this caller, retry after {seconds} s");
         return reply.WriteAsync(context, context.RequestServices.GetRequiredService<TimeProvider>());
     }
 }

@@ -1,18 +1,18 @@
 namespace TokenCenter.Server.Engine;
 
 /// <summary>The embedded quota store for a single replica: usage per key in a dictionary.</summary>
-internal sealed class InMemoryRefreshQuotaStore : IRefreshQuotaStore
+internal sealed class InMemoryForcedRefreshBudgetStore : IForcedRefreshBudgetStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<TokenSlotKey, Usage> _usage = [];
 
     /// <inheritdoc />
-    public Task<RefreshQuotaUsage> GetAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<ForcedRefreshUsage> GetAsync(TokenSlotKey key, DateTimeOffset now, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             var usage = Current(key, now);
-            return Task.FromResult(new RefreshQuotaUsage(usage.Count, usage.Last));
+            return Task.FromResult(new ForcedRefreshUsage(usage.Count, usage.Last));
         }
     }
 

@@ -6,7 +6,7 @@ using TokenClient.Tests.Infrastructure;
 
 namespace TokenClient.Tests;
 
-public sealed partial class CompatTests
+public sealed partial class WeChatCompatibleTests
 {
     private const string Good = Center.AppId;
     private const string Unknown = "wx00000000000000ff";

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
-using TokenCenter.Server.Compat;
+using TokenCenter.Server.WeChatCompatible;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -16,39 +16,39 @@ public static class WeChatCompatEndpoints
     /// Maps <c>GET /cgi-bin/token</c> and <c>/cgi-bin/stable_token</c> (POST; other methods answer 43002),
     /// answered from the <see cref="TokenCenter.Server.Engine.TokenEngine"/> registered by <c>AddTokenServer</c>,
     /// rate limited per caller like the gRPC calls (<c>Limits:*</c>; answered in WeChat's shape, errcode -1,
-    /// with <c>Retry-After</c>: see <see cref="CompatRateLimitAnswer"/>).
+    /// with <c>Retry-After</c>: see <see cref="WeChatCompatibleRateLimitAnswer"/>).
     /// </summary>
-    public static IEndpointRouteBuilder MapWeChatCompatEndpoints(this IEndpointRouteBuilder endpoints)
+    public static IEndpointRouteBuilder MapWeChatCompatibleEndpoints(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var services = endpoints.ServiceProvider;
-        var credentials = ActivatorUtilities.CreateInstance<CompatCredentials>(services);
+        var credentials = ActivatorUtilities.CreateInstance<WeChatCompatibleCredentials>(services);
         var probe = ActivatorUtilities.CreateInstance<TokenCenter.Server.Upstream.WeChatTokenProbe>(services);
-        var force = ActivatorUtilities.CreateInstance<CompatForceRefresh>(services, probe);
-        var service = ActivatorUtilities.CreateInstance<CompatTokenService>(services, credentials, force);
+        var force = ActivatorUtilities.CreateInstance<WeChatCompatibleForceRefresh>(services, probe);
+        var service = ActivatorUtilities.CreateInstance<WeChatCompatibleTokenService>(services, credentials, force);
         var time = services.GetRequiredService<TimeProvider>();
         endpoints.MapGet("/cgi-bin/token", context => ClassicAsync(context, service, time))
             .RequireRateLimiting(TokenCenter.Server.Security.GrpcRateLimiting.HttpPolicy)
-            .WithMetadata(CompatRateLimitAnswer.Instance);
+            .WithMetadata(WeChatCompatibleRateLimitAnswer.Instance);
         endpoints.Map("/cgi-bin/stable_token", context => StableAsync(context, service, time))
             .RequireRateLimiting(TokenCenter.Server.Security.GrpcRateLimiting.HttpPolicy)
-            .WithMetadata(CompatRateLimitAnswer.Instance);
+            .WithMetadata(WeChatCompatibleRateLimitAnswer.Instance);
         return endpoints;
     }
 
-    private static async Task ClassicAsync(HttpContext context, CompatTokenService service, TimeProvider time)
+    private static async Task ClassicAsync(HttpContext context, WeChatCompatibleTokenService service, TimeProvider time)
     {
         var query = context.Request.Query;
         var reply = await service.AnswerAsync(query["grant_type"], query["appid"], query["secret"], forceRefresh: false, context.RequestAborted);
         await reply.WriteAsync(context, time);
     }
 
-    private static async Task StableAsync(HttpContext context, CompatTokenService service, TimeProvider time)
+    private static async Task StableAsync(HttpContext context, WeChatCompatibleTokenService service, TimeProvider time)
     {
         var body = HttpMethods.IsPost(context.Request.Method) ? await ReadBodyAsync(context) : null;
         if (body is not { } b)
         {
-            await CompatReply.Error(CompatErrors.RequirePost).WriteAsync(context, time);
+            await WeChatCompatibleReply.Error(WeChatCompatibleErrors.RequirePost).WriteAsync(context, time);
             return;
         }
 

@@ -1,39 +1,39 @@
 using TokenCenter.Server.Engine;
 
-namespace TokenCenter.Server.Compat;
+namespace TokenCenter.Server.WeChatCompatible;
 
 /// <summary>
 /// Answers WeChat-style token requests from the center's managed token: checks the request like WeChat
 /// (41002, 40002, 41004, 40013, 40125 in WeChat's order), then serves the current token with its
-/// REMAINING lifetime. <c>force_refresh</c> goes through <see cref="CompatForceRefresh"/> (never rotates a token
-/// WeChat accepts), then the engine's compare-and-refresh and quota guard.
+/// REMAINING lifetime. <c>force_refresh</c> goes through <see cref="WeChatCompatibleForceRefresh"/> (never rotates a token
+/// WeChat accepts), then the engine's compare-and-refresh and forced-refresh budget.
 /// </summary>
-internal sealed partial class CompatTokenService(CompatCredentials credentials, TokenEngine engine, CompatForceRefresh force, Operations.ForcedRefreshAudit audit, TimeProvider time, ILogger<CompatTokenService> logger)
+internal sealed partial class WeChatCompatibleTokenService(WeChatCompatibleCredentials credentials, TokenEngine engine, WeChatCompatibleForceRefresh force, Operations.ForcedRefreshAudit audit, TimeProvider time, ILogger<WeChatCompatibleTokenService> logger)
 {
     public const string ClientCredential = "client_credential";
 
-    public async Task<CompatReply> AnswerAsync(string? grantType, string? appId, string? secret, bool forceRefresh, CancellationToken cancellationToken, string? from = null)
+    public async Task<WeChatCompatibleReply> AnswerAsync(string? grantType, string? appId, string? secret, bool forceRefresh, CancellationToken cancellationToken, string? from = null)
     {
         if (string.IsNullOrEmpty(appId))
         {
-            return CompatReply.Error(CompatErrors.AppIdMissing);
+            return WeChatCompatibleReply.Error(WeChatCompatibleErrors.AppIdMissing);
         }
 
         if (!string.Equals(grantType, ClientCredential, StringComparison.Ordinal))
         {
-            return CompatReply.Error(CompatErrors.InvalidGrantType);
+            return WeChatCompatibleReply.Error(WeChatCompatibleErrors.InvalidGrantType);
         }
 
         if (string.IsNullOrEmpty(secret))
         {
-            return CompatReply.Error(CompatErrors.AppSecretMissing);
+            return WeChatCompatibleReply.Error(WeChatCompatibleErrors.AppSecretMissing);
         }
 
         var check = credentials.Check(appId, secret);
         if (check != 0)
         {
             LogRefused(logger, Printable(appId), check);
-            return CompatReply.Error(check);
+            return WeChatCompatibleReply.Error(check);
         }
 
         var key = TokenSlotKey.AccessToken(appId);
@@ -46,29 +46,29 @@ internal sealed partial class CompatTokenService(CompatCredentials credentials, 
             var remaining = (long)Math.Floor((token.ExpiresAt.ToDateTimeOffset() - time.GetUtcNow()).TotalSeconds);
             if (remaining <= 0)
             {
-                return CompatReply.Error(CompatErrors.SystemBusy, "system error: TokenCenter holds no valid token yet, retry later");
+                return WeChatCompatibleReply.Error(WeChatCompatibleErrors.SystemBusy, "system error: TokenCenter holds no valid token yet, retry later");
             }
 
-            return CompatReply.Token(token.Value, remaining);
+            return WeChatCompatibleReply.Token(token.Value, remaining);
         }
-        catch (RefreshQuotaExceededException q)
+        catch (ForcedRefreshBudgetExceededException q)
         {
-            LogQuota(logger, appId, q.Reason, q.RetryAfter);
-            return CompatReply.Error(
-                CompatErrors.DailyQuota,
-                $"{CompatErrors.Message(CompatErrors.DailyQuota)}: TokenCenter refused the forced refresh ({q.Reason}); retry after {RefreshQuotaExceededException.Seconds(q.RetryAfter)} s");
+            LogBudgetExceeded(logger, appId, q.Reason, q.RetryAfter);
+            return WeChatCompatibleReply.Error(
+                WeChatCompatibleErrors.DailyQuota,
+                $"{WeChatCompatibleErrors.Message(WeChatCompatibleErrors.DailyQuota)}: TokenCenter refused the forced refresh ({q.Reason}); retry after {ForcedRefreshBudgetExceededException.Seconds(q.RetryAfter)} s");
         }
         catch (UpstreamUnavailableException u)
         {
-            return CompatReply.Error(CompatErrors.SystemBusy, $"system error: TokenCenter holds no valid token (WeChat answered errcode {u.ErrCode}), retry later");
+            return WeChatCompatibleReply.Error(WeChatCompatibleErrors.SystemBusy, $"system error: TokenCenter holds no valid token (WeChat answered errcode {u.ErrCode}), retry later");
         }
         catch (TokenUnavailableException)
         {
-            return CompatReply.Error(CompatErrors.SystemBusy, "system error: TokenCenter holds no valid token, retry later");
+            return WeChatCompatibleReply.Error(WeChatCompatibleErrors.SystemBusy, "system error: TokenCenter holds no valid token, retry later");
         }
         catch (UnknownTokenKeyException)
         {
-            return CompatReply.Error(CompatErrors.InvalidAppId);
+            return WeChatCompatibleReply.Error(WeChatCompatibleErrors.InvalidAppId);
         }
     }
 
@@ -85,7 +85,7 @@ internal sealed partial class CompatTokenService(CompatCredentials credentials, 
             audit.Record(caller, key, Operations.ForcedRefreshAudit.OutcomeOf(heldBefore, token), token.Version);
             return token;
         }
-        catch (RefreshQuotaExceededException)
+        catch (ForcedRefreshBudgetExceededException)
         {
             audit.Record(caller, key, Operations.ForcedRefreshAudit.RefusedByQuota, 0);
             throw;
@@ -100,6 +100,6 @@ internal sealed partial class CompatTokenService(CompatCredentials credentials, 
     [LoggerMessage(EventId = 600, Level = LogLevel.Information, Message = "WeChat-compatible token request for appid {AppId} refused with errcode {ErrCode}")]
     private static partial void LogRefused(ILogger logger, string appId, int errCode);
 
-    [LoggerMessage(EventId = 601, Level = LogLevel.Warning, Message = "WeChat-compatible force_refresh for {AppId} refused by the quota guard ({Reason}); retry after {RetryAfter}")]
-    private static partial void LogQuota(ILogger logger, string appId, string reason, TimeSpan retryAfter);
+    [LoggerMessage(EventId = 601, Level = LogLevel.Warning, Message = "WeChat-compatible force_refresh for {AppId} refused by the forced-refresh budget ({Reason}); retry after {RetryAfter}")]
+    private static partial void LogBudgetExceeded(ILogger logger, string appId, string reason, TimeSpan retryAfter);
 }

@@ -10,14 +10,14 @@ namespace TokenCenter.Server.Storage.Redis.Platform;
 /// rate-limited warning (one per 30 s per kind of failure, like the token store). Every Redis failure
 /// surfaces as <see cref="TokenStoreUnavailableException"/>.
 /// </summary>
-internal sealed class RedisPlatformGateway
+internal sealed class RedisPlatformCommands
 {
     private readonly RedisConnection _connection;
     private readonly TimeSpan _timeout;
     private readonly ILogger _logger;
     private readonly FailureLogThrottle _throttle = new(TimeProvider.System); // log volume is a wall-clock matter
 
-    public RedisPlatformGateway(RedisConnection connection, IOptions<RedisOptions> options, ILogger<RedisPlatformGateway> logger)
+    public RedisPlatformCommands(RedisConnection connection, IOptions<RedisOptions> options, ILogger<RedisPlatformCommands> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _connection = connection;

@@ -5,9 +5,9 @@ using TokenCenter.Server.Engine;
 namespace TokenCenter.Server.Services;
 
 /// <summary>Maps engine exceptions to gRPC statuses with precise messages (never a secret or a token).</summary>
-internal static class ServiceErrors
+internal static class GrpcStatusMapping
 {
-    /// <summary>Trailer carrying the quota guard's retry delay in milliseconds.</summary>
+    /// <summary>Trailer carrying the forced-refresh budget's retry delay in milliseconds.</summary>
     public const string RetryAfterTrailer = "retry-after-ms";
 
     public static async Task<T> Run<T>(ServerCallContext context, TimeProvider time, Func<CancellationToken, Task<T>> call)
@@ -30,7 +30,7 @@ internal static class ServiceErrors
         TokenUnavailableException t => new RpcException(new Status(StatusCode.Unavailable, t.Message)),
         // The reason only: the full diagnostics (endpoints, connection state) are in the server log.
         TokenStoreUnavailableException s => new RpcException(new Status(StatusCode.Unavailable, $"the token store is unavailable: {s.Reason}")),
-        RefreshQuotaExceededException q => QuotaExceeded(q),
+        ForcedRefreshBudgetExceededException q => BudgetExceeded(q),
         // Deadlines are wall-clock (grpc-timeout), whatever clock token lifetimes run on.
         OperationCanceledException when context.CancellationToken.IsCancellationRequested => TimeProvider.System.GetUtcNow().UtcDateTime >= context.Deadline
             ? new RpcException(new Status(StatusCode.DeadlineExceeded, "the deadline passed before a token was available"))
@@ -38,13 +38,13 @@ internal static class ServiceErrors
         _ => null,
     };
 
-    private static RpcException QuotaExceeded(RefreshQuotaExceededException q)
+    private static RpcException BudgetExceeded(ForcedRefreshBudgetExceededException q)
     {
         var trailers = new Metadata
         {
             { RetryAfterTrailer, ((long)Math.Ceiling(q.RetryAfter.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture) },
         };
-        var message = $"forced refresh of {q.Key} refused by the quota guard ({q.Reason}); retry after {RefreshQuotaExceededException.Seconds(q.RetryAfter)} s";
+        var message = $"forced refresh of {q.Key} refused by the forced-refresh budget ({q.Reason}); retry after {ForcedRefreshBudgetExceededException.Seconds(q.RetryAfter)} s";
         return new RpcException(new Status(StatusCode.ResourceExhausted, message), trailers);
     }
 }
