@@ -1,14 +1,5 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using TokenCenter.Server.Engine;
 using TokenCenter.Server.Platform;
-using TokenCenter.Server.Platform.Crypto;
-using TokenCenter.Server.Platform.Storage;
-using TokenCenter.Server.Platform.Upstream;
-using TokenCenter.Server.Upstream;
-using WeChatSimulator;
+using TokenCenter.Testing.Platform;
 
 namespace TokenServer.Platform.Tests;
 
@@ -19,8 +10,7 @@ namespace TokenServer.Platform.Tests;
 /// </summary>
 public sealed class RefreshWindowTests
 {
-    private const string Component = "wx00000000000000c1";
-    private static readonly TimeSpan Lifetime = TimeSpan.FromHours(2);
+    private static readonly TimeSpan Lifetime = ScheduleSimulation.Lifetime;
 
     [Fact]
     public void The_default_window_costs_at_most_1_05_times_one_call_per_lifetime_and_one_replica_can_serve_100000_authorizers()
@@ -37,46 +27,19 @@ public sealed class RefreshWindowTests
     public async Task With_the_default_options_each_authorizer_is_refreshed_once_per_lifetime_within_its_window_and_never_after_expiry()
     {
         const int Count = 3_000;
-        var defaults = new PlatformSettings();
-        var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        var start = clock.GetUtcNow();
-        var tokens = new InMemoryTokenStore();
-        var authorizers = new InMemoryAuthorizerStore();
-        var upstream = new RecordingUpstream(clock);
-        await using var provider = Replica(clock, tokens, authorizers, upstream);
-        var cipher = provider.GetRequiredService<SecretCipher>();
+        await using var simulation = await ScheduleSimulation.StartAsync();
+        var defaults = simulation.Platform;
+        await simulation.SeedSteadyStateAsync(Count, seed: 7);
+        await simulation.RunAsync(TimeSpan.FromHours(5));
+        var end = simulation.Clock.GetUtcNow();
 
-        // A running system's steady state: each token obtained at its previous refresh (a lead of Ahead + random(Jitter)
-        // before the previous expiry), so its own refresh is due uniformly over the next (lifetime - lead).
-        await tokens.TryWriteAsync(ComponentTokenSource.KeyOf(Component), new StoredToken("component-token", start + TimeSpan.FromDays(1), start, 1), default);
-        var random = new Random(7);
-        var expiry = new Dictionary<string, DateTimeOffset>(Count);
-        for (var i = 0; i < Count; i++)
-        {
-            var app = $"wx{i:x16}";
-            var lead = defaults.AuthorizerAhead + (defaults.AuthorizerJitter * random.NextDouble());
-            var due = start + ((Lifetime - lead) * random.NextDouble());
-            expiry[app] = due + lead;
-            await authorizers.SaveAsync(new AuthorizerRecord(Component, app, cipher.Encrypt("rt-" + app, AuthorizerTokenSource.AssociatedData(Component, app)), start, false), default);
-            await tokens.TryWriteAsync(AuthorizerTokenSource.KeyOf(Component, app), new StoredToken("seed-" + app, due + lead, due + lead - Lifetime, 1), default);
-            await authorizers.ScheduleAsync(new AuthorizerId(Component, app), due, default);
-        }
-
-        var scheduler = provider.GetServices<IHostedService>().OfType<AuthorizerRefreshScheduler>().Single();
-        var end = start + TimeSpan.FromHours(5);
-        while (clock.GetUtcNow() < end)
-        {
-            clock.Advance(defaults.SchedulerInterval);
-            await scheduler.RunOnceAsync(CancellationToken.None);
-        }
-
-        var byApp = upstream.Calls.GroupBy(c => c.App).ToDictionary(g => g.Key, g => g.Select(c => c.At).Order().ToList());
+        var byApp = simulation.CallsByApp();
         Assert.Equal(Count, byApp.Count);
         var costs = new List<double>();
         var window = defaults.AuthorizerAhead + defaults.AuthorizerJitter;
         foreach (var (app, times) in byApp)
         {
-            var expires = expiry[app];
+            var expires = simulation.SeededExpiry[app];
             foreach (var at in times)
             {
                 Assert.True(at < expires, $"{app} refreshed at {at:o}, after its token expired at {expires:o}");
@@ -90,60 +53,5 @@ public sealed class RefreshWindowTests
 
         // Calls per lifetime, measured on every refresh: lifetime / time the replaced token was used.
         Assert.True(costs.Average() <= 1.05, $"mean cost {costs.Average():0.0000} x one call per lifetime ({costs.Count} refreshes)");
-    }
-
-    private static ServiceProvider Replica(ManualClock clock, InMemoryTokenStore tokens, InMemoryAuthorizerStore authorizers, IPlatformClient upstream)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["TokenCenter:Components:0:ComponentAppId"] = Component,
-            ["TokenCenter:Components:0:Secret"] = "secret",
-            ["TokenCenter:Components:0:Token"] = "token",
-            ["TokenCenter:Components:0:EncodingAesKey"] = CryptoTests.Key,
-            ["TokenCenter:Encryption:Keys:0:Id"] = "k1",
-            ["TokenCenter:Encryption:Keys:0:Key"] = Convert.ToBase64String(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray()),
-            ["TokenCenter:Encryption:ActiveKeyId"] = "k1",
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton<TimeProvider>(clock);
-        services.AddSingleton<ITokenStore>(tokens);
-        services.AddSingleton<IDistributedLock>(new InProcessLock(clock));
-        services.AddSingleton<IAuthorizerStore>(authorizers);
-        services.AddSingleton<IComponentTicketStore>(new InMemoryComponentTicketStore(clock));
-        services.AddSingleton(upstream);
-        services.AddTokenEngine(configuration);
-        services.AddTokenPlatform(configuration);
-        var provider = services.BuildServiceProvider();
-        provider.GetRequiredService<AuthorizerRegistry>();
-        return provider;
-    }
-
-    private sealed record Call(string App, DateTimeOffset At);
-
-    /// <summary>The WeChat boundary: answers api_authorizer_token at once with a 2 h token and records each call.</summary>
-    private sealed class RecordingUpstream(TimeProvider clock) : IPlatformClient
-    {
-        private int _issued;
-
-        public ConcurrentQueue<Call> Calls { get; } = new();
-
-        public Task<AuthorizerTokenResult> RefreshAuthorizerTokenAsync(string componentAppId, string componentAccessToken, string authorizerAppId, string refreshToken, CancellationToken cancellationToken)
-        {
-            Calls.Enqueue(new Call(authorizerAppId, clock.GetUtcNow()));
-            return Task.FromResult(new AuthorizerTokenResult(0, string.Empty, authorizerAppId, $"tok-{Interlocked.Increment(ref _issued)}", Lifetime, refreshToken));
-        }
-
-        public Task<UpstreamTokenResult> GetComponentTokenAsync(string componentAppId, string secret, string ticket, CancellationToken cancellationToken) =>
-            Task.FromResult(UpstreamTokenResult.Failure(61006, "not in this test"));
-
-        public Task<(int ErrCode, string ErrMsg)> StartPushTicketAsync(string componentAppId, string secret, CancellationToken cancellationToken) =>
-            Task.FromResult((0, "ok"));
-
-        public Task<UpstreamTokenResult> CreatePreAuthCodeAsync(string componentAppId, string componentAccessToken, CancellationToken cancellationToken) =>
-            Task.FromResult(UpstreamTokenResult.Failure(-1, "not in this test"));
-
-        public Task<AuthorizerTokenResult> QueryAuthAsync(string componentAppId, string componentAccessToken, string authorizationCode, CancellationToken cancellationToken) =>
-            Task.FromResult(AuthorizerTokenResult.Failure(-1, "not in this test"));
     }
 }

@@ -17,20 +17,8 @@ public sealed class WeChatCompatibleForceRefreshTests
     [InlineData("Classic")]
     public async Task A_fleet_forcing_after_a_genuine_rejection_gets_one_token_that_WeChat_accepts_and_later_forces_rotate_nothing(string grant)
     {
-        var clock = new ManualClock();
-        var options = new SimulatorOptions();
-        options.Apps.Add(new SimulatedApp(AppA, SecretA));
-        await using var sim = await SimulatorHost.StartAsync(options, clock);
-        await using var server = await TestServerHost.StartAsync(
-            new Dictionary<string, string?>
-            {
-                ["TokenCenter:Apps:0:AppId"] = AppA,
-                ["TokenCenter:Apps:0:Secret"] = SecretA,
-                ["TokenCenter:Apps:0:Grant"] = grant,
-                ["TokenCenter:Upstream:BaseUrl"] = sim.BaseAddress.ToString(),
-            },
-            o => o.Clock = clock);
-        using var http = new HttpClient();
+        await using var center = await CenterAsync(("TokenCenter:Apps:0:Grant", grant));
+        var (clock, sim, server, http) = center;
 
         // Tokens of different ages: the first one, and the one the scheduler replaced it with.
         var first = await FetchAsync(http, server.WebAddress, force: false);
@@ -74,19 +62,8 @@ public sealed class WeChatCompatibleForceRefreshTests
     [Fact]
     public async Task A_forced_request_while_WeChat_accepts_the_current_token_answers_it_without_rotating()
     {
-        var clock = new ManualClock();
-        var options = new SimulatorOptions();
-        options.Apps.Add(new SimulatedApp(AppA, SecretA));
-        await using var sim = await SimulatorHost.StartAsync(options, clock);
-        await using var server = await TestServerHost.StartAsync(
-            new Dictionary<string, string?>
-            {
-                ["TokenCenter:Apps:0:AppId"] = AppA,
-                ["TokenCenter:Apps:0:Secret"] = SecretA,
-                ["TokenCenter:Upstream:BaseUrl"] = sim.BaseAddress.ToString(),
-            },
-            o => o.Clock = clock);
-        using var http = new HttpClient();
+        await using var center = await CenterAsync();
+        var (clock, sim, server, http) = center;
         var current = await FetchAsync(http, server.WebAddress, force: false);
         clock.Advance(TimeSpan.FromMinutes(10));
         var issued = sim.Sim.TotalIssuedTokens(AppA);
@@ -105,25 +82,13 @@ public sealed class WeChatCompatibleForceRefreshTests
     [Fact]
     public async Task A_forced_request_while_WeChat_does_not_answer_the_check_is_answered_system_busy_and_rotates_nothing()
     {
-        var clock = new ManualClock();
-        var options = new SimulatorOptions();
-        options.Apps.Add(new SimulatedApp(AppA, SecretA));
-        await using var sim = await SimulatorHost.StartAsync(options, clock);
-        await using var server = await TestServerHost.StartAsync(
-            new Dictionary<string, string?>
-            {
-                ["TokenCenter:Apps:0:AppId"] = AppA,
-                ["TokenCenter:Apps:0:Secret"] = SecretA,
-                ["TokenCenter:Upstream:BaseUrl"] = sim.BaseAddress.ToString(),
-                ["TokenCenter:Upstream:Timeout"] = "00:00:00.300",
-            },
-            o => o.Clock = clock);
-        using var http = new HttpClient();
+        await using var center = await CenterAsync(("TokenCenter:Upstream:Timeout", "00:00:01"));
+        var (clock, sim, server, http) = center;
         var current = await FetchAsync(http, server.WebAddress, force: false);
         clock.Advance(TimeSpan.FromMinutes(10));
         var issued = sim.Sim.TotalIssuedTokens(AppA);
 
-        sim.Sim.Faults.Latency = TimeSpan.FromSeconds(2); // network time: the check times out
+        sim.Sim.Faults.Latency = TimeSpan.FromSeconds(10); // network time: the check's one attempt (1 s) times out
         using var response = await http.PostAsJsonAsync(
             new Uri(server.WebAddress, "cgi-bin/stable_token"),
             new { grant_type = "client_credential", appid = AppA, secret = SecretA, force_refresh = true });
@@ -133,6 +98,38 @@ public sealed class WeChatCompatibleForceRefreshTests
         Assert.Equal(-1, json.RootElement.GetProperty("errcode").GetInt32());
         Assert.Equal(issued, sim.Sim.TotalIssuedTokens(AppA));
         Assert.Equal(current, await FetchAsync(http, server.WebAddress, force: false));
+    }
+
+    /// <summary>The simulator with app A on a manual clock, and the center serving app A from it with <paramref name="settings"/> on top.</summary>
+    private static async Task<Center> CenterAsync(params (string Key, string? Value)[] settings)
+    {
+        var clock = new ManualClock();
+        var options = new SimulatorOptions();
+        options.Apps.Add(new SimulatedApp(AppA, SecretA));
+        var sim = await SimulatorHost.StartAsync(options, clock);
+        var configuration = new Dictionary<string, string?>
+        {
+            ["TokenCenter:Apps:0:AppId"] = AppA,
+            ["TokenCenter:Apps:0:Secret"] = SecretA,
+            ["TokenCenter:Upstream:BaseUrl"] = sim.BaseAddress.ToString(),
+        };
+        foreach (var (key, value) in settings)
+        {
+            configuration[key] = value;
+        }
+
+        var server = await TestServerHost.StartAsync(configuration, o => o.Clock = clock);
+        return new Center(clock, sim, server, new HttpClient());
+    }
+
+    private sealed record Center(ManualClock Clock, SimulatorHost Sim, TestServerHost Server, HttpClient Http) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Http.Dispose();
+            await Server.DisposeAsync();
+            await Sim.DisposeAsync();
+        }
     }
 
     private static async Task<string> FetchAsync(HttpClient http, Uri center, bool force)
