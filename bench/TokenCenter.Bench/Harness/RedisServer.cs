@@ -45,9 +45,13 @@ internal sealed class RedisServer : IAsyncDisposable
 
             var log = Path.Combine(context.WorkDirectory, $"{name}-{port}.log");
             var own = arguments(port);
+            // Each server its own directory: a replica writes the RDB of its full sync there as dump.rdb even without
+            // save points, and a later server in a shared directory would load it (a cluster node that starts with
+            // another scenario's keys is refused by `redis-cli --cluster create`: "Node … is not empty").
+            var dir = Directory.CreateDirectory(Path.Combine(context.WorkDirectory, $"{name}-{port}-{Guid.NewGuid():N}")).FullName;
             string[] common = dataNode
-                ? ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", context.WorkDirectory, "--save", "", "--appendonly", "no"]
-                : ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", context.WorkDirectory];
+                ? ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"]
+                : ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", dir];
             IEnumerable<string> all = configFirst ? [own[0], .. common, .. own.Skip(1)] : [.. common, .. own];
             var process = ChildProcess.Start("redis-server", all, new Dictionary<string, string?>(), log);
             for (var i = 0; i < 100 && !process.HasExited; i++)
