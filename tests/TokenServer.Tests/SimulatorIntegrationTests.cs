@@ -199,7 +199,14 @@ public sealed class SimulatorIntegrationTests
     [InlineData(89503)]
     public async Task Final_errcodes_are_not_retried_and_show_in_status(int errcode)
     {
-        var (sim, h) = await StartAsync("Classic");
+        // Attempts of 60 s: "one call" must mean the errcode was not retried, never that a loaded machine's slow first
+        // attempt timed out and was retried (a retry on timeout is right, and tested with the pipeline's own tests).
+        var (sim, h) = await StartAsync("Classic", s =>
+        {
+            s["TokenCenter:Upstream:Timeout"] = "00:01:00";
+            s["TokenCenter:Refresh:LockLease"] = "00:02:00";
+            s["TokenCenter:Refresh:LockWait"] = "00:02:00";
+        });
         await using var simHost = sim;
         await using var harness = h;
         sim.Sim.Faults.AppErrors[EngineHarness.AppA] = errcode;
