@@ -16,7 +16,11 @@ public sealed class HandlerTests
         await using var center = await Center.StartAsync();
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(center.Clock);
-        services.AddTokenCenterClient(o => o.Addresses = [center.Server.GrpcAddress.ToString()]);
+        services.AddTokenCenterClient(o =>
+        {
+            o.Addresses = [center.Server.GrpcAddress.ToString()];
+            o.CallTimeout = TimeSpan.FromSeconds(60); // a hang guard, as in Center.CreateClient
+        });
         services.AddHttpClient("wechat", http => http.BaseAddress = center.Sim.BaseAddress).AddWeChatAccessToken(Center.AppId);
         await using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<ITokenCenterClient>();

@@ -99,6 +99,10 @@ public sealed class Center : IAsyncDisposable
             o.Addresses = addresses.Length > 0 ? [.. addresses.Select(a => a.ToString())] : [GrpcAddress.ToString()];
             o.ReconnectBaseDelay = TimeSpan.FromMilliseconds(100);
             o.ReconnectMaxDelay = TimeSpan.FromMilliseconds(400);
+            // A hang guard, not a speed bound: no test here is about deadlines, and the default 5 s ran out for a cold
+            // first GetToken on a loaded machine (DeadlineExceeded in a full run at load ≈ 20). A stopped server still
+            // fails over at once (connection refused / reset is UNAVAILABLE, not a deadline).
+            o.CallTimeout = TimeSpan.FromSeconds(60);
             configure?.Invoke(o);
         });
         return new TestClient(services.BuildServiceProvider());
