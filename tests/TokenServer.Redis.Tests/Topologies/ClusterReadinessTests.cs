@@ -31,10 +31,7 @@ public sealed class ClusterReadinessTests(ITestOutputHelper output)
             s["Redis:EventsCheckInterval"] = "01:00:00";
         });
         var tokenKey = $"{cluster.Prefix}:tok:{{{ReplicaCluster.SlotKey}}}";
-        var master = await MasterOfAsync(topology, tokenKey);
-        var masterId = await RedisContainers.CliAsync(master, "cluster", "myid");
-        var replica = await ReplicaOfAsync(topology, masterId);
-        await RedisContainers.CliAsync(replica, "config", "set", "cluster-replica-no-failover", "yes");
+        var (master, replica) = await PinMasterAsync(topology, tokenKey);
         await Eventually.TrueAsync(async () => (await cluster.ReadyzAsync(0)).Status == 200, "the replica is ready");
 
         var masterIp = master.IpAddress; // empty once the container is stopped
@@ -101,6 +98,51 @@ public sealed class ClusterReadinessTests(ITestOutputHelper output)
         Assert.Equal(200, after);
         output.WriteLine($"readyz after the promotion {after}: {afterBody}");
     }
+
+    /// <summary>
+    /// The master of <paramref name="key"/>'s slot and its replica, the replica told not to fail over by itself. With the
+    /// topology's 1 s node timeout a loaded machine can trigger a failover of its own before that (a node stalled for a
+    /// second), and one node's view of who serves the slot can lag behind it: the pair is confirmed by each node's own
+    /// view after the flag is set (from then on that master cannot be replaced without the test), else picked again.
+    /// </summary>
+    private async Task<(RedisContainer Master, RedisContainer Replica)> PinMasterAsync(ClusterTopology topology, string key)
+    {
+        var slot = int.Parse(await RedisContainers.CliAsync(topology.Nodes[0], "cluster", "keyslot", key), System.Globalization.CultureInfo.InvariantCulture);
+        for (var attempt = 1; ; attempt++)
+        {
+            var master = await MasterOfAsync(topology, key);
+            var masterId = (await RedisContainers.CliAsync(master, "cluster", "myid")).Trim();
+            var replica = await ReplicaOfAsync(topology, masterId);
+            await RedisContainers.CliAsync(replica, "config", "set", "cluster-replica-no-failover", "yes");
+            var masterSelf = await OwnLineAsync(master);
+            var replicaSelf = await OwnLineAsync(replica);
+            if (masterSelf[2].Contains("master", StringComparison.Ordinal) && Serves(masterSelf, slot)
+                && replicaSelf[2].Contains("slave", StringComparison.Ordinal) && replicaSelf[3] == masterId)
+            {
+                return (master, replica);
+            }
+
+            output.WriteLine($"attempt {attempt}: the cluster changed while the master of slot {slot} was picked ({string.Join(' ', masterSelf.Take(4))} / {string.Join(' ', replicaSelf.Take(4))}); picking again");
+            await RedisContainers.CliAsync(replica, "config", "set", "cluster-replica-no-failover", "no");
+            if (attempt == 10)
+            {
+                throw new InvalidOperationException($"the master of slot {slot} kept changing");
+            }
+        }
+    }
+
+    /// <summary>A node's own line of CLUSTER NODES (flags "myself,…"), split on spaces.</summary>
+    private static async Task<string[]> OwnLineAsync(RedisContainer node)
+    {
+        var nodes = await RedisContainers.CliAsync(node, "cluster", "nodes");
+        return nodes.Split('\n').Select(l => l.Trim().Split(' ')).First(p => p.Length >= 8 && p[2].Contains("myself", StringComparison.Ordinal));
+    }
+
+    private static bool Serves(string[] line, int slot) => line.Skip(8).Any(range =>
+    {
+        var bounds = range.Split('-');
+        return int.TryParse(bounds[0], out var from) && (bounds.Length == 1 ? from == slot : int.TryParse(bounds[1], out var to) && slot >= from && slot <= to);
+    });
 
     /// <summary>The master of <paramref name="key"/>'s slot, asking again while a loaded machine makes a node look possibly failed.</summary>
     private static async Task<RedisContainer> MasterOfAsync(ClusterTopology topology, string key)
