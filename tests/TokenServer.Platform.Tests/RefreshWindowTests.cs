@@ -62,13 +62,8 @@ public sealed class RefreshWindowTests
             await authorizers.ScheduleAsync(new AuthorizerId(Component, app), due, default);
         }
 
-        var scheduler = provider.GetServices<IHostedService>().OfType<AuthorizerRefreshScheduler>().Single();
         var end = start + TimeSpan.FromHours(5);
-        while (clock.GetUtcNow() < end)
-        {
-            clock.Advance(defaults.SchedulerInterval);
-            await scheduler.RunOnceAsync(CancellationToken.None);
-        }
+        await PassUntilAsync(provider, clock, end);
 
         var byApp = upstream.Calls.GroupBy(c => c.App).ToDictionary(g => g.Key, g => g.Select(c => c.At).Order().ToList());
         Assert.Equal(Count, byApp.Count);
@@ -90,6 +85,85 @@ public sealed class RefreshWindowTests
 
         // Calls per lifetime, measured on every refresh: lifetime / time the replaced token was used.
         Assert.True(costs.Average() <= 1.05, $"mean cost {costs.Average():0.0000} x one call per lifetime ({costs.Count} refreshes)");
+    }
+
+    [Theory]
+    [InlineData("authorized")]
+    [InlineData("imported")]
+    public async Task Ten_thousand_authorizers_obtained_at_one_instant_are_refreshed_before_expiry_by_one_replica_and_then_once_per_lifetime(string how)
+    {
+        // A bulk authorization (api_query_auth answers at one instant) or a bulk import (records and tokens stored at
+        // one instant, no due entries: the schedule rebuild finds them). In the default window alone they would all
+        // fall due within its 4 minutes (about 42/s against the rate of 20/s; 10,000 take 500 s at 20/s, and the first
+        // is due 420 s before they all expire), so some would be refreshed after expiry.
+        const int Count = 10_000;
+        var defaults = new PlatformSettings();
+        var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var start = clock.GetUtcNow();
+        var tokens = new InMemoryTokenStore();
+        var authorizers = new InMemoryAuthorizerStore();
+        var upstream = new RecordingUpstream(clock);
+        await using var provider = Replica(clock, tokens, authorizers, upstream);
+        await tokens.TryWriteAsync(ComponentTokenSource.KeyOf(Component), new StoredToken("component-token", start + TimeSpan.FromDays(1), start, 1), default);
+        var registry = provider.GetRequiredService<AuthorizerRegistry>();
+        var cipher = provider.GetRequiredService<SecretCipher>();
+        var apps = Enumerable.Range(0, Count).Select(i => $"wx{i:x16}").ToArray();
+        foreach (var app in apps)
+        {
+            if (how == "authorized")
+            {
+                await using var lease = await registry.LockAsync(AuthorizerTokenSource.KeyOf(Component, app), default);
+                await registry.AuthorizedAsync(Component, new AuthorizerTokenResult(0, string.Empty, app, "first-" + app, Lifetime, "rt-" + app), start, default);
+            }
+            else
+            {
+                await authorizers.SaveAsync(new AuthorizerRecord(Component, app, cipher.Encrypt("rt-" + app, AuthorizerTokenSource.AssociatedData(Component, app)), start, false), default);
+                await tokens.TryWriteAsync(AuthorizerTokenSource.KeyOf(Component, app), new StoredToken("first-" + app, start + Lifetime, start, 1), default);
+            }
+        }
+
+        var end = start + (3 * Lifetime);
+        await PassUntilAsync(provider, clock, end);
+
+        var byApp = upstream.Calls.GroupBy(c => c.App).ToDictionary(g => g.Key, g => g.Select(c => c.At).Order().ToList());
+        Assert.Equal(Count, byApp.Count);
+        var costs = new List<double>();
+        foreach (var app in apps)
+        {
+            var times = byApp[app];
+            var expires = start + Lifetime;
+            Assert.True(times[0] >= start + (Lifetime / 2), $"{app}: its first token was refreshed at {times[0]:o}, in the first half of its lifetime");
+            for (var i = 0; i < times.Count; i++)
+            {
+                Assert.True(times[i] < expires, $"{app} refreshed at {times[i]:o}, after its token expired at {expires:o}");
+                if (i > 0)
+                {
+                    costs.Add(Lifetime / (Lifetime - (expires - times[i])));
+                }
+
+                expires = times[i] + Lifetime;
+            }
+
+            Assert.True(expires > end, $"{app} holds no valid token at the end");
+        }
+
+        // After the first refresh, the normal window: calls per lifetime, measured on each later refresh.
+        Assert.True(costs.Count >= Count, $"{costs.Count} refreshes after the first ones");
+        Assert.True(costs.Average() <= 1.05, $"mean cost after the first refresh {costs.Average():0.0000} x one call per lifetime ({costs.Count} refreshes)");
+        var perSecond = upstream.Calls.GroupBy(c => c.At.ToUnixTimeSeconds()).Max(g => g.Count());
+        Assert.True(perSecond <= defaults.AuthorizerRefreshRate, $"{perSecond} calls in one second (rate {defaults.AuthorizerRefreshRate}/s)");
+    }
+
+    /// <summary>Runs the replica's scheduler once per <c>SchedulerInterval</c> of simulated time until <paramref name="end"/>.</summary>
+    private static async Task PassUntilAsync(ServiceProvider provider, ManualClock clock, DateTimeOffset end)
+    {
+        var scheduler = provider.GetServices<IHostedService>().OfType<AuthorizerRefreshScheduler>().Single();
+        var interval = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<PlatformOptions>>().Value.Platform.SchedulerInterval;
+        while (clock.GetUtcNow() < end)
+        {
+            clock.Advance(interval);
+            await scheduler.RunOnceAsync(CancellationToken.None);
+        }
     }
 
     private static ServiceProvider Replica(ManualClock clock, InMemoryTokenStore tokens, InMemoryAuthorizerStore authorizers, IPlatformClient upstream)

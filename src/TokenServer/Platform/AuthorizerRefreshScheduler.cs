@@ -161,19 +161,28 @@ internal sealed class AuthorizerRefreshScheduler(
         }
     }
 
-    /// <summary>When an unscheduled authorizer is due: by the token held or stored, now when there is none.</summary>
+    /// <summary>
+    /// When an unscheduled authorizer is due: by the token held or stored, now when there is none. A token still in the
+    /// first half of its lifetime may be one of many imported together: its first refresh is spread
+    /// (<see cref="FirstRefreshSpread"/>); an older one is due in its normal window.
+    /// </summary>
     private async Task<DateTimeOffset> DueOfAsync(TokenSlotKey key, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         if (engine.TryGetSlot(key, out var slot) && slot.State?.Token is { } held && held.IsValidAt(now))
         {
-            return engine.ComputeDue(slot, held);
+            return FirstRefreshSpread.Due(held, _settings.AuthorizerAhead, now, Random.Shared.NextDouble()) ?? engine.ComputeDue(slot, held);
         }
 
         var token = await tokens.GetAsync(key, cancellationToken).ConfigureAwait(false);
         if (token is null || !token.IsValidAt(now))
         {
             return now;
+        }
+
+        if (FirstRefreshSpread.Due(token, _settings.AuthorizerAhead, now, Random.Shared.NextDouble()) is { } first)
+        {
+            return first;
         }
 
         var due = token.ExpiresAt - _settings.AuthorizerAhead - (_settings.AuthorizerJitter * Random.Shared.NextDouble());
@@ -192,9 +201,10 @@ internal sealed class AuthorizerRefreshScheduler(
             }
 
             var now = time.GetUtcNow();
-            if (slot.State?.Token is { } held && held.ExpiresAt - now > _settings.AuthorizerAhead + _settings.AuthorizerJitter)
+            if (slot.State?.Token is { } held && now < held.ObtainedAt + ((held.ExpiresAt - held.ObtainedAt) / 2))
             {
-                // Refreshed meanwhile (forced refresh, another replica): only move the due time.
+                // Refreshed meanwhile (forced refresh, another replica): no due time is ever set inside the first half
+                // of a token's lifetime (the spread first refresh starts at half), so only move the due time.
                 await authorizers.ScheduleAsync(id, engine.ComputeDue(slot, held), cancellationToken).ConfigureAwait(false);
                 return;
             }
