@@ -1,4 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
+using TokenCenter.Server.Engine;
 using TokenCenter.Server.Platform;
+using TokenCenter.Server.Platform.Crypto;
+using TokenCenter.Server.Platform.Storage;
+using TokenCenter.Server.Platform.Upstream;
 using TokenCenter.Testing.Platform;
 
 namespace TokenServer.Platform.Tests;
@@ -53,5 +58,68 @@ public sealed class RefreshWindowTests
 
         // Calls per lifetime, measured on every refresh: lifetime / time the replaced token was used.
         Assert.True(costs.Average() <= 1.05, $"mean cost {costs.Average():0.0000} x one call per lifetime ({costs.Count} refreshes)");
+    }
+
+    [Theory]
+    [InlineData("authorized")]
+    [InlineData("imported")]
+    public async Task Ten_thousand_authorizers_obtained_at_one_instant_are_refreshed_before_expiry_by_one_replica_and_then_once_per_lifetime(string how)
+    {
+        // A bulk authorization (api_query_auth answers at one instant) or a bulk import (records and tokens stored at
+        // one instant, no due entries: the schedule rebuild finds them). In the default window alone they would all
+        // fall due within its 4 minutes (about 42/s against the rate of 20/s; 10,000 take 500 s at 20/s, and the first
+        // is due 420 s before they all expire), so some would be refreshed after expiry.
+        const int Count = 10_000;
+        await using var simulation = await ScheduleSimulation.StartAsync();
+        var defaults = simulation.Platform;
+        var start = simulation.Start;
+        var registry = simulation.Replicas[0].GetRequiredService<AuthorizerRegistry>();
+        var cipher = simulation.Replicas[0].GetRequiredService<SecretCipher>();
+        const string Component = ScheduleSimulation.Component;
+        var apps = Enumerable.Range(0, Count).Select(ScheduleSimulation.AppId).ToArray();
+        foreach (var app in apps)
+        {
+            if (how == "authorized")
+            {
+                await using var lease = await registry.LockAsync(AuthorizerTokenSource.KeyOf(Component, app), default);
+                await registry.AuthorizedAsync(Component, new AuthorizerTokenResult(0, string.Empty, app, "first-" + app, Lifetime, "rt-" + app), start, default);
+            }
+            else
+            {
+                await simulation.Authorizers.SaveAsync(new AuthorizerRecord(Component, app, cipher.Encrypt("rt-" + app, AuthorizerTokenSource.AssociatedData(Component, app)), start, false), default);
+                await simulation.Tokens.TryWriteAsync(AuthorizerTokenSource.KeyOf(Component, app), new StoredToken("first-" + app, start + Lifetime, start, 1), default);
+            }
+        }
+
+        await simulation.RunAsync(3 * Lifetime);
+        var end = simulation.Clock.GetUtcNow();
+
+        var byApp = simulation.CallsByApp();
+        Assert.Equal(Count, byApp.Count);
+        var costs = new List<double>();
+        foreach (var app in apps)
+        {
+            var times = byApp[app];
+            var expires = start + Lifetime;
+            Assert.True(times[0] >= start + (Lifetime / 2), $"{app}: its first token was refreshed at {times[0]:o}, in the first half of its lifetime");
+            for (var i = 0; i < times.Count; i++)
+            {
+                Assert.True(times[i] < expires, $"{app} refreshed at {times[i]:o}, after its token expired at {expires:o}");
+                if (i > 0)
+                {
+                    costs.Add(Lifetime / (Lifetime - (expires - times[i])));
+                }
+
+                expires = times[i] + Lifetime;
+            }
+
+            Assert.True(expires > end, $"{app} holds no valid token at the end");
+        }
+
+        // After the first refresh, the normal window: calls per lifetime, measured on each later refresh.
+        Assert.True(costs.Count >= Count, $"{costs.Count} refreshes after the first ones");
+        Assert.True(costs.Average() <= 1.05, $"mean cost after the first refresh {costs.Average():0.0000} x one call per lifetime ({costs.Count} refreshes)");
+        var perSecond = simulation.Upstream.Calls.GroupBy(c => c.At.ToUnixTimeSeconds()).Max(g => g.Count());
+        Assert.True(perSecond <= defaults.AuthorizerRefreshRate, $"{perSecond} calls in one second (rate {defaults.AuthorizerRefreshRate}/s)");
     }
 }

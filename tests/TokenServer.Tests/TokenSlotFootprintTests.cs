@@ -115,6 +115,24 @@ public sealed class TokenSlotFootprintTests
         GC.KeepAlive(slots);
     }
 
+    [Fact]
+    public async Task Dynamic_slots_of_one_component_share_one_component_id_instance_whatever_instance_their_key_carried()
+    {
+        await using var h = Support.EngineHarness.Create();
+        var source = new NoSource();
+        // As parsed from two requests: equal strings, two instances.
+        var first = new TokenSlotKey(TokenKind.AuthorizerAccessToken, new string("wx00000000000000c1".AsSpan()), "wxa000000000000001");
+        var second = new TokenSlotKey(TokenKind.AuthorizerAccessToken, new string("wx00000000000000c1".AsSpan()), "wxa000000000000002");
+        Assert.NotSame(first.ComponentAppId, second.ComponentAppId);
+
+        var a = h.Engine.AddDynamicSlot(first, source);
+        var b = h.Engine.AddDynamicSlot(second, source);
+
+        Assert.Same(a.Key.ComponentAppId, b.Key.ComponentAppId);
+        Assert.True(h.Engine.TryGetSlot(second, out var found));
+        Assert.Same(b, found);
+    }
+
     private static TokenSlotKey Key(string appId) => new(TokenKind.AuthorizerAccessToken, "wx00000000000000c1", appId);
 
     private static Google.Protobuf.WellKnownTypes.Timestamp Timestamp(DateTimeOffset at) => Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(at);

@@ -137,7 +137,7 @@ internal sealed class PlatformScenario : IScenario
         var measured = new List<ResultRow>
         {
             new(Name, $"{count:#,0} authorizers: peak RSS of the replica (VmHWM)", peak / MiB, "MiB", readyRss / MiB, "same replica at /readyz, before loading authorizers", Stats.Ratio(peak, readyRss), "≤ 300 MB (286 MiB)", peakOk ? "ok" : "miss",
-                $"after loading every slot, {steadySeconds:0} s of steady state and the GetToken load; RSS after loading {loadedRss / MiB:0} MiB (≈ {(loadedRss - readyRss) / 1024.0 / count:0.00} KiB per authorizer); server GC"),
+                $"after loading every slot, {steadySeconds:0} s of steady state and the GetToken load; RSS after loading {loadedRss / MiB:0} MiB (≈ {(loadedRss - readyRss) / 1024.0 / count:0.00} KiB per authorizer); {ReplicaGcMode(context)}"),
             new(Name, $"{count:#,0} authorizers: loading every slot (first GetToken each)", loadSeconds, "s", null, null, null, null, errors == 0 ? "info" : "miss",
                 $"32 concurrent callers; replica CPU {cpu1 - cpu0:0.0} s; errors {errors}{(firstError is null ? string.Empty : ", first: " + firstError)}; seeding (simulator + Redis, not the replica) took {seedSeconds:0.0} s"),
             new(Name, $"{count:#,0} authorizers: replica CPU in steady state", (cpu2 - cpu1) / steadySeconds * 100, "% of one core", null, null, null, null, "info",
@@ -161,6 +161,16 @@ internal sealed class PlatformScenario : IScenario
         {
             results.Insert(rowsBefore + i, measured[i]);
         }
+    }
+
+    /// <summary>The replica's GC mode, as its runtimeconfig (TokenServer.csproj) sets it; DOTNET_gcServer overrides it.</summary>
+    private static string ReplicaGcMode(BenchContext context)
+    {
+        var config = Path.ChangeExtension(context.TokenServerDll, ".runtimeconfig.json");
+        var server = Environment.GetEnvironmentVariable("DOTNET_gcServer") is { } env
+            ? env == "1"
+            : File.Exists(config) && File.ReadAllText(config).Contains("\"System.GC.Server\": true", StringComparison.Ordinal);
+        return server ? "server GC" : "workstation GC";
     }
 
     private static TokenKey AuthorizerKey(string appId) => new() { Kind = TokenKind.AuthorizerAccessToken, ComponentAppId = Component, AppId = appId };

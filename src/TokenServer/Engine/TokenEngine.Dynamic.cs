@@ -9,6 +9,11 @@ public sealed partial class TokenEngine
     // They are not scheduled by TokenRefresher: their owner schedules them (the shared due set).
     private readonly ConcurrentDictionary<TokenSlotKey, TokenSlot> _dynamic = new();
 
+    // One instance of each component appid for every dynamic slot of that component (100,000 authorizer slots would
+    // otherwise each keep the copy their first request carried). Bounded: a key reaches AddDynamicSlot only once a
+    // provider or the registry knows its component.
+    private readonly ConcurrentDictionary<string, string> _componentIds = new(StringComparer.Ordinal);
+
     /// <summary>Number of dynamic slots held (authorizers loaded in this replica).</summary>
     internal int DynamicSlotCount => _dynamic.Count;
 
@@ -23,6 +28,11 @@ public sealed partial class TokenEngine
         if (_dynamic.TryGetValue(key, out var held))
         {
             return held;
+        }
+
+        if (key.ComponentAppId.Length > 0)
+        {
+            key = key with { ComponentAppId = _componentIds.GetOrAdd(key.ComponentAppId, static id => id) };
         }
 
         var slot = _dynamic.GetOrAdd(key, static (k, s) => new TokenSlot(k, s, dynamic: true), source);

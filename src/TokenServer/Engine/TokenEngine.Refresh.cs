@@ -72,12 +72,12 @@ public sealed partial class TokenEngine
             return running;
         }
 
-        var completion = new TaskCompletionSource<SlotState>(TaskCreationOptions.RunContinuationsAsynchronously);
+        outcome ??= new ForcedOutcome();
+        // The outcome rides on the flight's task (its AsyncState): no field for it in every slot.
+        var completion = new TaskCompletionSource<SlotState>(outcome, TaskCreationOptions.RunContinuationsAsynchronously);
         slot.InFlight = completion.Task;
         started = true;
         var baseline = slot.State?.Token;
-        outcome ??= new ForcedOutcome();
-        slot.InFlightOutcome = outcome;
         _ = Task.Run(() => RunAndCompleteAsync(slot, trigger, baseline, staleValue, outcome, completion));
         return completion.Task;
     }
@@ -103,7 +103,6 @@ public sealed partial class TokenEngine
             if (slot.InFlight == completion.Task)
             {
                 slot.InFlight = null;
-                slot.InFlightOutcome = null;
             }
         }
 

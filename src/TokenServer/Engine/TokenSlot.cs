@@ -75,7 +75,8 @@ internal sealed class SlotState
 /// One key's slot: the current token (L1, read without locking), the refresh in flight (single-flight),
 /// refresh bookkeeping for GetStatus, and the watchers to push new versions to. Kept small (100,000 authorizer
 /// slots per replica): the watcher list, the change signal and the failure bookkeeping exist only while needed,
-/// times are stored as UTC ticks, and the slot object itself is the lock (<see cref="Gate"/>).
+/// times are stored as UTC ticks, the last trigger as a byte, the forced outcome on the flight's task, and the slot
+/// object itself is the lock (<see cref="Gate"/>).
 /// </summary>
 internal sealed class TokenSlot
 {
@@ -85,6 +86,7 @@ internal sealed class TokenSlot
     private Trouble? _trouble;
     private long _lastRefreshTicks;
     private long _nextRefreshTicks;
+    private byte _lastTrigger; // 0: none, else the RefreshTrigger + 1 (one byte beside the flags, not a nullable enum)
 
     public TokenSlot(TokenSlotKey key, ITokenSource source, bool dynamic = false)
     {
@@ -109,8 +111,8 @@ internal sealed class TokenSlot
     /// <summary>The refresh running for this key (proactive, startup or forced), if any.</summary>
     public Task<SlotState>? InFlight { get; set; }
 
-    /// <summary>What the refresh in flight reports to forcing callers (a quota refusal).</summary>
-    public ForcedOutcome? InFlightOutcome { get; set; }
+    /// <summary>What the refresh in flight reports to forcing callers (a quota refusal): the state of its task.</summary>
+    public ForcedOutcome? InFlightOutcome => InFlight?.AsyncState as ForcedOutcome;
 
     /// <summary>Whether a token was ever held in this process (decides "startup" vs "proactive").</summary>
     public bool EverHeld { get; private set; }
@@ -121,7 +123,11 @@ internal sealed class TokenSlot
         set => _lastRefreshTicks = ToTicks(value);
     }
 
-    public RefreshTrigger? LastTrigger { get; set; }
+    public RefreshTrigger? LastTrigger
+    {
+        get => _lastTrigger == 0 ? null : (RefreshTrigger)(_lastTrigger - 1);
+        set => _lastTrigger = value is { } trigger ? (byte)(trigger + 1) : (byte)0;
+    }
 
     /// <summary>The last failure of a refresh (cleared by a success); rethrown to callers until <see cref="RetryNotBefore"/>.</summary>
     public Exception? LastFailure

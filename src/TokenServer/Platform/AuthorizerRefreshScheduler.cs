@@ -110,7 +110,15 @@ internal sealed class AuthorizerRefreshScheduler(
     {
         foreach (var component in components.All)
         {
-            var stored = new HashSet<string>(StringComparer.Ordinal);
+            // This replica's slots of the component in app id order, merged with the stored pages (in the same order) to
+            // find those no longer stored: references to the slots' own app ids, no copy of every stored app id.
+            var held = engine.DynamicSlots
+                .Where(s => s.Key.Kind == TokenKind.AuthorizerAccessToken && s.Key.ComponentAppId == component.ComponentAppId)
+                .Select(s => s.Key.AppId)
+                .ToArray();
+            Array.Sort(held, StringComparer.Ordinal);
+            var gone = new List<string>();
+            var nextHeld = 0;
             int checkedCount = 0, added = 0;
             string? after = null;
             while (true)
@@ -124,7 +132,15 @@ internal sealed class AuthorizerRefreshScheduler(
                 checkedCount += page.Count;
                 foreach (var record in page)
                 {
-                    stored.Add(record.AppId);
+                    while (nextHeld < held.Length && string.CompareOrdinal(held[nextHeld], record.AppId) < 0)
+                    {
+                        gone.Add(held[nextHeld++]);
+                    }
+
+                    if (nextHeld < held.Length && held[nextHeld] == record.AppId)
+                    {
+                        nextHeld++;
+                    }
                 }
 
                 var missing = await authorizers.UnscheduledAsync(component.ComponentAppId, [.. page.Where(r => !r.NeedsReauthorization).Select(r => r.AppId)], cancellationToken).ConfigureAwait(false);
@@ -144,13 +160,16 @@ internal sealed class AuthorizerRefreshScheduler(
                 after = page[^1].AppId;
             }
 
-            foreach (var slot in engine.DynamicSlots.ToArray())
+            gone.AddRange(held.AsSpan(nextHeld));
+            foreach (var appId in gone)
             {
-                if (slot.Key.Kind == TokenKind.AuthorizerAccessToken && slot.Key.ComponentAppId == component.ComponentAppId && !stored.Contains(slot.Key.AppId)
-                    && !registry.IsPending(slot.Key))
+                // Held since before the listing and not listed: removed while this replica missed the event (checked once
+                // more, as it may have been authorized again meanwhile).
+                var key = AuthorizerTokenSource.KeyOf(component.ComponentAppId, appId);
+                if (!registry.IsPending(key) && await authorizers.GetAsync(component.ComponentAppId, appId, cancellationToken).ConfigureAwait(false) is null)
                 {
-                    engine.RemoveDynamicSlot(slot.Key); // removed while this replica missed the event
-                    source.ClearState(slot.Key);
+                    engine.RemoveDynamicSlot(key);
+                    source.ClearState(key);
                 }
             }
 
@@ -161,19 +180,28 @@ internal sealed class AuthorizerRefreshScheduler(
         }
     }
 
-    /// <summary>When an unscheduled authorizer is due: by the token held or stored, now when there is none.</summary>
+    /// <summary>
+    /// When an unscheduled authorizer is due: by the token held or stored, now when there is none. A token still in the
+    /// first half of its lifetime may be one of many imported together: its first refresh is spread
+    /// (<see cref="FirstRefreshSpread"/>); an older one is due in its normal window.
+    /// </summary>
     private async Task<DateTimeOffset> DueOfAsync(TokenSlotKey key, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         if (engine.TryGetSlot(key, out var slot) && slot.State?.Token is { } held && held.IsValidAt(now))
         {
-            return engine.ComputeDue(slot, held);
+            return FirstRefreshSpread.Due(held, _settings.AuthorizerAhead, now, Random.Shared.NextDouble()) ?? engine.ComputeDue(slot, held);
         }
 
         var token = await tokens.GetAsync(key, cancellationToken).ConfigureAwait(false);
         if (token is null || !token.IsValidAt(now))
         {
             return now;
+        }
+
+        if (FirstRefreshSpread.Due(token, _settings.AuthorizerAhead, now, Random.Shared.NextDouble()) is { } first)
+        {
+            return first;
         }
 
         var due = token.ExpiresAt - _settings.AuthorizerAhead - (_settings.AuthorizerJitter * Random.Shared.NextDouble());
@@ -192,9 +220,10 @@ internal sealed class AuthorizerRefreshScheduler(
             }
 
             var now = time.GetUtcNow();
-            if (slot.State?.Token is { } held && held.ExpiresAt - now > _settings.AuthorizerAhead + _settings.AuthorizerJitter)
+            if (slot.State?.Token is { } held && now < held.ObtainedAt + ((held.ExpiresAt - held.ObtainedAt) / 2))
             {
-                // Refreshed meanwhile (forced refresh, another replica): only move the due time.
+                // Refreshed meanwhile (forced refresh, another replica): no due time is ever set inside the first half
+                // of a token's lifetime (the spread first refresh starts at half), so only move the due time.
                 await authorizers.ScheduleAsync(id, engine.ComputeDue(slot, held), cancellationToken).ConfigureAwait(false);
                 return;
             }

@@ -12,7 +12,7 @@ namespace TokenCenter.Server.Platform;
 /// <summary>
 /// Keeps the engine's dynamic authorizer slots in line with the shared authorizer store: creates a slot on
 /// authorization (storing the token api_query_auth answered) or on first use in a replica (loaded from the
-/// store), schedules its first refresh in the shared due set, and drops it on unauthorization in every replica.
+/// store), schedules its first refresh in the shared due set (spread, <see cref="FirstRefreshSpread"/>), and drops it on unauthorization in every replica.
 /// Authorization events hold the authorizer's refresh lock (<see cref="LockAsync"/>), so they never interleave with
 /// a refresh of that authorizer on any replica. An authorization redeemed at WeChat whose write failed is kept in
 /// memory and written again (<see cref="FlushPendingAsync"/>): its code cannot be redeemed twice.
@@ -143,7 +143,11 @@ internal sealed class AuthorizerRegistry : IDisposable
             }
         }
 
-        var due = _engine.TryGetSlot(key, out var slot) && slot.State?.Token is { } held && held.IsValidAt(now) ? _engine.ComputeDue(slot, held) : now;
+        // The first refresh is spread over the second half of the lifetime: authorizations made together (a bulk
+        // authorization) must not all fall due in one refresh window.
+        var due = _engine.TryGetSlot(key, out var slot) && slot.State?.Token is { } held && held.IsValidAt(now)
+            ? FirstRefreshSpread.Due(held, _source.Window(key).Ahead, now, Random.Shared.NextDouble()) ?? _engine.ComputeDue(slot, held)
+            : now;
         await _authorizers.ScheduleAsync(new AuthorizerId(componentAppId, appId), due, cancellationToken).ConfigureAwait(false);
         PlatformLog.AuthorizerStored(_logger, key, TokenFingerprint.Of(answer.AccessToken), TokenFingerprint.Of(answer.RefreshToken));
     }
