@@ -89,6 +89,7 @@ public sealed class RedisRegistrationTests
     [Theory]
     [InlineData("Redis:KeyPrefix", "a{b}", "Redis:KeyPrefix")]
     [InlineData("Redis:EventsCheckInterval", "00:00:00", "Redis:EventsCheckInterval")]
+    [InlineData("Redis:EventsCheckBatch", "0", "Redis:EventsCheckBatch")]
     [InlineData("Redis:LockEndpoints:0", "host:1,nosuchkeyword=1", "Redis:LockEndpoints:0")]
     public void Invalid_options_fail_with_a_message_naming_the_key(string key, string value, string named)
     {
@@ -118,6 +119,7 @@ public sealed class RedisRegistrationTests
         Assert.False(options.IsEnabled);
         Assert.Equal("tc", options.KeyPrefix);
         Assert.Equal(TimeSpan.FromSeconds(5), options.EventsCheckInterval);
+        Assert.Equal(5_000, options.EventsCheckBatch);
         Assert.Empty(options.LockEndpoints);
     }
 

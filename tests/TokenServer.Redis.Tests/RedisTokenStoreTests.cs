@@ -172,6 +172,43 @@ public sealed class RedisTokenStoreTests(SharedRedisFixture redis)
     }
 
     [Fact]
+    public async Task Version_check_re_reads_one_batch_per_check_and_every_key_within_a_round()
+    {
+        var options = TestStores.Options(redis.Configuration);
+        options.EventsCheckBatch = 2;
+        await using var writer = TestStores.Store(options, new ManualClock(Start));
+        await using var reader = TestStores.Store(options, new ManualClock(Start));
+        var keys = Enumerable.Range(1, 5).Select(i => TokenSlotKey.AccessToken($"wx00000000000000b{i}")).ToArray();
+        foreach (var key in keys)
+        {
+            await writer.Store.TryWriteAsync(key, Token("T1", 1), default);
+            Assert.Equal(1, (await reader.Store.GetAsync(key, default))!.Version);
+        }
+
+        var events = new List<TokenSlotKey>();
+        reader.Store.TokenChanged += (key, _) => { lock (events) { events.Add(key); } };
+
+        // Every key gets a newer version without its message (as when messages are lost).
+        var db = (await writer.Connection.GetAsync()).GetDatabase();
+        foreach (var key in keys)
+        {
+            await db.HashSetAsync(writer.Store.Keys.Token(key), "version", 2);
+        }
+
+        // Five keys, two per check: a round is three checks, and each check raises only for the keys it read.
+        int[] raised = [await reader.Store.CheckVersionsAsync(default), await reader.Store.CheckVersionsAsync(default), await reader.Store.CheckVersionsAsync(default)];
+
+        Assert.Equal([2, 2, 1], raised);
+        lock (events)
+        {
+            Assert.Equal(keys.OrderBy(k => k.ToString()), events.OrderBy(k => k.ToString()));
+        }
+
+        // The next round starts again from the first batch and finds nothing new.
+        Assert.Equal(0, await reader.Store.CheckVersionsAsync(default));
+    }
+
+    [Fact]
     public async Task A_fenced_writer_holding_an_old_version_cannot_overwrite_a_newer_token()
     {
         var options = TestStores.Options(redis.Configuration);

@@ -20,7 +20,7 @@ public sealed partial class TokenEngine
             StoreReachable = reachable,
             Now = Timestamp.FromDateTimeOffset(now),
         };
-        foreach (var slot in _slots.Values.Concat(_dynamic.Values).OrderBy(s => s.Key.ToString(), StringComparer.Ordinal))
+        foreach (var slot in _slots.Values.Concat(DynamicSlots).OrderBy(s => s.Key.ToString(), StringComparer.Ordinal))
         {
             var status = KeyStatusOf(slot, now);
             status.ForcedRefreshBudgetLeft = await BudgetLeftAsync(slot.Key, now, cancellationToken).ConfigureAwait(false);
@@ -63,7 +63,7 @@ public sealed partial class TokenEngine
         }
 
         var groups = new Dictionary<(TokenKind, string), DynamicKeyCount>();
-        foreach (var slot in _dynamic.Values)
+        foreach (var slot in DynamicSlots)
         {
             var group = (slot.Key.Kind, slot.Key.ComponentAppId);
             if (!groups.TryGetValue(group, out var count))

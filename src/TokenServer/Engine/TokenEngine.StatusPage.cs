@@ -22,7 +22,7 @@ public sealed partial class TokenEngine
         var counts = new Dictionary<KeyHealth, int>();
         var matching = new List<(TokenSlot Slot, KeyHealth Health)>();
         var busiest = (AppId: string.Empty, Calls: 0);
-        foreach (var slot in _slots.Values.Concat(_dynamic.Values))
+        foreach (var slot in _slots.Values.Concat(DynamicSlots))
         {
             var health = HealthOf(slot, now);
             counts[health] = counts.GetValueOrDefault(health) + 1;

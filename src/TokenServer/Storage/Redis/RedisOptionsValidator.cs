@@ -29,6 +29,11 @@ internal sealed class RedisOptionsValidator : IValidateOptions<RedisOptions>
         }
 
         CheckPositive(options.EventsCheckInterval, "Redis:EventsCheckInterval", failures);
+        if (options.EventsCheckBatch < 1)
+        {
+            failures.Add("Redis:EventsCheckBatch must be at least 1 (keys re-read per version check).");
+        }
+
         CheckPositive(options.OperationTimeout, "Redis:OperationTimeout", failures);
         CheckPositive(options.LockRetryDelay, "Redis:LockRetryDelay", failures);
 
