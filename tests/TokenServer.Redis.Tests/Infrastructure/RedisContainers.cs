@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
+using DotNet.Testcontainers.Builders;
 using DotNet.Testcontainers.Containers;
+using DotNet.Testcontainers.Networks;
 using StackExchange.Redis;
 using Testcontainers.Redis;
 
@@ -9,10 +11,17 @@ namespace TokenServer.Redis.Tests.Infrastructure;
 /// <summary>
 /// Redis topologies in Docker containers (Testcontainers.Redis 3.10.0; 4.x needs a newer engine than
 /// Debian's). The image is built locally by <c>.ci/redis-image.sh</c> (no registry is reachable):
-/// <c>TC_REDIS_IMAGE</c> names it (default <c>tokencenter-redis:local</c>). Containers sit on the
-/// default bridge; the tests reach them at their container addresses, which is also what Sentinel and
-/// Cluster announce, so the client sees the topology an operator's clients would.
+/// <c>TC_REDIS_IMAGE</c> names it (default <c>tokencenter-redis:local</c>). The tests reach the nodes at
+/// their container addresses, which is also what Sentinel and Cluster announce, so the client sees the
+/// topology an operator's clients would.
 /// </summary>
+/// <remarks>
+/// Each topology has a bridge network of its own (<see cref="NetworkAsync"/>), removed after its nodes. On the
+/// shared default bridge a stopped node's address goes back to the pool: another topology started meanwhile (a
+/// second run on the same engine, a leftover of a killed one) could be given it, and sentinels or cluster nodes
+/// that still know the address would then talk to a stranger (a fourth sentinel in the hello channel, a replica
+/// told to follow the wrong primary). Within its own network a topology's addresses can only go to its own nodes.
+/// </remarks>
 internal static class RedisContainers
 {
     public const string ServiceName = "tc";
@@ -42,11 +51,20 @@ internal static class RedisContainers
         return container;
     }
 
-    /// <summary>A Redis data node (or sentinel) with <paramref name="arguments"/> after redis-server.</summary>
-    public static async Task<RedisContainer> StartNodeAsync(IEnumerable<string> arguments, byte[]? configFile = null, CancellationToken cancellationToken = default)
+    /// <summary>A bridge network for one topology (a unique name), created.</summary>
+    public static async Task<INetwork> NetworkAsync(CancellationToken cancellationToken = default)
     {
         Environment.SetEnvironmentVariable("TESTCONTAINERS_RYUK_DISABLED", "true");
-        var builder = new RedisBuilder().WithImage(Image)
+        var network = new NetworkBuilder().WithName("tokencenter-test-" + Guid.NewGuid().ToString("N")[..12]).Build();
+        await network.CreateAsync(cancellationToken).ConfigureAwait(false);
+        return network;
+    }
+
+    /// <summary>A Redis data node (or sentinel) on <paramref name="network"/> with <paramref name="arguments"/> after redis-server.</summary>
+    public static async Task<RedisContainer> StartNodeAsync(INetwork network, IEnumerable<string> arguments, byte[]? configFile = null, CancellationToken cancellationToken = default)
+    {
+        Environment.SetEnvironmentVariable("TESTCONTAINERS_RYUK_DISABLED", "true");
+        var builder = new RedisBuilder().WithImage(Image).WithNetwork(network)
             .WithCommand([.. new[] { "/usr/bin/redis-server" }.Concat(arguments)]);
         if (configFile is not null)
         {
@@ -95,10 +113,9 @@ internal static class RedisContainers
 internal sealed class SentinelTopology : IAsyncDisposable
 {
     private readonly List<RedisContainer> _all = [];
+    private readonly INetwork _network;
 
-    private SentinelTopology()
-    {
-    }
+    private SentinelTopology(INetwork network) => _network = network;
 
     public RedisContainer Primary { get; private set; } = null!;
 
@@ -111,13 +128,13 @@ internal sealed class SentinelTopology : IAsyncDisposable
 
     public static async Task<SentinelTopology> StartAsync()
     {
-        var topology = new SentinelTopology();
+        var topology = new SentinelTopology(await RedisContainers.NetworkAsync());
         try
         {
-            topology.Primary = await RedisContainers.StartNodeAsync(["--bind", "0.0.0.0", "--protected-mode", "no", "--save", "", "--appendonly", "no"]);
+            topology.Primary = await RedisContainers.StartNodeAsync(topology._network, ["--bind", "0.0.0.0", "--protected-mode", "no", "--save", "", "--appendonly", "no"]);
             topology._all.Add(topology.Primary);
             var primaryIp = topology.Primary.IpAddress;
-            topology.Replica = await RedisContainers.StartNodeAsync(["--bind", "0.0.0.0", "--protected-mode", "no", "--save", "", "--appendonly", "no", "--replicaof", primaryIp, "6379"]);
+            topology.Replica = await RedisContainers.StartNodeAsync(topology._network, ["--bind", "0.0.0.0", "--protected-mode", "no", "--save", "", "--appendonly", "no", "--replicaof", primaryIp, "6379"]);
             topology._all.Add(topology.Replica);
             var config = Encoding.ASCII.GetBytes(string.Join('\n',
                 "port 6379",
@@ -128,7 +145,7 @@ internal sealed class SentinelTopology : IAsyncDisposable
                 $"sentinel failover-timeout {RedisContainers.ServiceName} 5000",
                 $"sentinel parallel-syncs {RedisContainers.ServiceName} 1",
                 string.Empty));
-            var sentinels = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RedisContainers.StartNodeAsync(["/data/redis.conf", "--sentinel"], config)));
+            var sentinels = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RedisContainers.StartNodeAsync(topology._network, ["/data/redis.conf", "--sentinel"], config)));
             topology._all.AddRange(sentinels);
             topology.Sentinels = sentinels;
             await Eventually.TrueAsync(
@@ -158,6 +175,8 @@ internal sealed class SentinelTopology : IAsyncDisposable
         {
             await container.DisposeAsync();
         }
+
+        await _network.DisposeAsync();
     }
 }
 
@@ -167,7 +186,13 @@ internal sealed class SentinelTopology : IAsyncDisposable
 /// </summary>
 internal sealed class ClusterTopology : IAsyncDisposable
 {
-    private ClusterTopology(RedisContainer[] nodes) => Nodes = nodes;
+    private readonly INetwork _network;
+
+    private ClusterTopology(INetwork network, RedisContainer[] nodes)
+    {
+        _network = network;
+        Nodes = nodes;
+    }
 
     public IReadOnlyList<RedisContainer> Nodes { get; }
 
@@ -175,10 +200,11 @@ internal sealed class ClusterTopology : IAsyncDisposable
 
     public static async Task<ClusterTopology> StartAsync()
     {
-        var nodes = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => RedisContainers.StartNodeAsync(
+        var network = await RedisContainers.NetworkAsync();
+        var nodes = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => RedisContainers.StartNodeAsync(network,
             ["--bind", "0.0.0.0", "--protected-mode", "no", "--save", "", "--appendonly", "no", "--cluster-enabled", "yes",
              "--cluster-config-file", "/data/nodes.conf", "--cluster-node-timeout", "1000"])));
-        var topology = new ClusterTopology(nodes);
+        var topology = new ClusterTopology(network, nodes);
         try
         {
             await RedisContainers.CliAsync(nodes[0], [.. new[] { "--cluster", "create" }.Concat(nodes.Select(n => n.IpAddress + ":6379")).Concat(["--cluster-replicas", "1", "--cluster-yes"])]);
@@ -229,5 +255,7 @@ internal sealed class ClusterTopology : IAsyncDisposable
         {
             await node.DisposeAsync();
         }
+
+        await _network.DisposeAsync();
     }
 }
