@@ -2,6 +2,8 @@ using TokenCenter.Testing;
 using Testcontainers.Redis;
 using TokenCenter.Protocol;
 using TokenServer.Redis.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using TokenCenter.Server.Storage.Redis;
 using Xunit.Abstractions;
 
 namespace TokenServer.Redis.Tests.Topologies;
@@ -94,9 +96,18 @@ public sealed class ClusterReadinessTests(ITestOutputHelper output)
             }
         }, "a refresh works again after the promotion");
         await Eventually.TrueAsync(async () => (await cluster.ReadyzAsync(0)).Status == 200, "the replica is ready again");
-        var (after, afterBody) = await cluster.ReadyzAsync(0);
-        Assert.Equal(200, after);
-        output.WriteLine($"readyz after the promotion {after}: {afterBody}");
+        // ... and stays ready: no check within the next second goes back to 503 (the client's view of the slots has settled).
+        for (var i = 0; i < 10; i++)
+        {
+            var (after, afterBody) = await cluster.ReadyzAsync(0);
+            if (after != 200)
+            {
+                Assert.Fail($"readyz {after} after the promotion (check {i + 1} of 10): {afterBody}\n{await ClientViewAsync(cluster, topology, master, tokenKey)}");
+            }
+
+            output.WriteLine($"readyz after the promotion {after}: {afterBody}");
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>
@@ -129,6 +140,26 @@ public sealed class ClusterReadinessTests(ITestOutputHelper output)
                 throw new InvalidOperationException($"the master of slot {slot} kept changing");
             }
         }
+    }
+
+    /// <summary>For a failure message: which master serves each slot range as the replica's Redis client and every live node see it.</summary>
+    private static async Task<string> ClientViewAsync(ReplicaCluster cluster, ClusterTopology topology, RedisContainer stopped, string tokenKey)
+    {
+        var text = new System.Text.StringBuilder();
+        var multiplexer = await cluster.Replicas[0]!.Services.GetRequiredService<RedisConnection>().GetAsync();
+        text.AppendLine($"client routes the token's slot to {multiplexer.GetServer(tokenKey).EndPoint}");
+        foreach (var server in multiplexer.GetServers())
+        {
+            var masters = server.ClusterConfiguration?.Nodes.Where(n => !n.IsReplica && n.Slots.Count > 0).Select(n => $"{n.EndPoint}[{string.Join(',', n.Slots)}]");
+            text.AppendLine($"client: {server.EndPoint} connected={server.IsConnected} replica={server.IsReplica}, its last view: {string.Join(' ', masters ?? [])}");
+        }
+
+        foreach (var node in topology.Nodes.Where(n => n != stopped))
+        {
+            text.AppendLine($"node {node.IpAddress}: {(await RedisContainers.CliAsync(node, "cluster", "nodes")).Replace('\n', '|')}");
+        }
+
+        return text.ToString();
     }
 
     /// <summary>A node's own line of CLUSTER NODES (flags "myself,…"), split on spaces.</summary>
