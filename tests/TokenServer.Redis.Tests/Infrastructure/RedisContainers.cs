@@ -72,8 +72,39 @@ internal static class RedisContainers
         }
 
         var container = builder.Build();
-        await container.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await container.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await container.DisposeAsync().ConfigureAwait(false); // a created container that did not start is removed too
+            throw;
+        }
+
         return container;
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> nodes started side by side; when one fails to start, the others that did are removed
+    /// before the error goes on (no container is left running for later tests).
+    /// </summary>
+    public static async Task<RedisContainer[]> StartNodesAsync(INetwork network, int count, IEnumerable<string> arguments, byte[]? configFile = null)
+    {
+        var starts = Enumerable.Range(0, count).Select(_ => StartNodeAsync(network, arguments, configFile)).ToArray();
+        try
+        {
+            return await Task.WhenAll(starts).ConfigureAwait(false);
+        }
+        catch
+        {
+            foreach (var start in starts.Where(t => t.IsCompletedSuccessfully))
+            {
+                await start.Result.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
     }
 
     /// <summary>Runs redis-cli inside <paramref name="container"/>; its standard output.</summary>
@@ -145,7 +176,7 @@ internal sealed class SentinelTopology : IAsyncDisposable
                 $"sentinel failover-timeout {RedisContainers.ServiceName} 5000",
                 $"sentinel parallel-syncs {RedisContainers.ServiceName} 1",
                 string.Empty));
-            var sentinels = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RedisContainers.StartNodeAsync(topology._network, ["/data/redis.conf", "--sentinel"], config)));
+            var sentinels = await RedisContainers.StartNodesAsync(topology._network, 3, ["/data/redis.conf", "--sentinel"], config);
             topology._all.AddRange(sentinels);
             topology.Sentinels = sentinels;
             await Eventually.TrueAsync(
@@ -201,9 +232,19 @@ internal sealed class ClusterTopology : IAsyncDisposable
     public static async Task<ClusterTopology> StartAsync()
     {
         var network = await RedisContainers.NetworkAsync();
-        var nodes = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => RedisContainers.StartNodeAsync(network,
-            ["--bind", "0.0.0.0", "--protected-mode", "no", "--save", "", "--appendonly", "no", "--cluster-enabled", "yes",
-             "--cluster-config-file", "/data/nodes.conf", "--cluster-node-timeout", "1000"])));
+        RedisContainer[] nodes;
+        try
+        {
+            nodes = await RedisContainers.StartNodesAsync(network, 6,
+                ["--bind", "0.0.0.0", "--protected-mode", "no", "--save", "", "--appendonly", "no", "--cluster-enabled", "yes",
+                 "--cluster-config-file", "/data/nodes.conf", "--cluster-node-timeout", "1000"]);
+        }
+        catch
+        {
+            await network.DisposeAsync();
+            throw;
+        }
+
         var topology = new ClusterTopology(network, nodes);
         try
         {
