@@ -51,6 +51,25 @@ public sealed class AuthorizationFaultTests
     }
 
     [Fact]
+    public async Task An_authorization_whose_handling_fails_unexpectedly_is_not_acknowledged_and_its_redelivery_is_redeemed_not_refused_as_being_handled()
+    {
+        GatedPlatformClient? gated = null;
+        await using var host = await PlatformFixture.StartAsync(decorate: s => s.Decorate<IPlatformClient>(c => gated = new GatedPlatformClient(c)));
+        await host.ComponentTokenAsync();
+
+        gated!.QueryAuthFailure = new InvalidOperationException("a failure nobody foresaw");
+        await host.Sim.Push.AuthorizeAsync(Component, App);
+        var first = host.Sim.Push.LastPush!;
+        Assert.Equal(500, first.StatusCode);
+
+        var again = await host.Sim.Push.RedeliverAsync(first); // WeChat's retry: same timestamp, nonce and signature
+        Assert.True(again.Acknowledged, $"{again.StatusCode} {again.Body}");
+        var token = await host.GetTokenAsync(PlatformFixture.AuthorizerKey(App));
+        Assert.Equal(App, host.Sim.Sim.ValidateAccessToken(token.Value, out var errcode));
+        Assert.Equal(0, errcode);
+    }
+
+    [Fact]
     public async Task An_unauthorized_push_replayed_with_an_upper_cased_msg_signature_is_acknowledged_without_effect_and_the_reauthorized_account_stays()
     {
         await using var host = await PlatformFixture.StartAsync();

@@ -48,8 +48,19 @@ internal sealed class GatedPlatformClient(IPlatformClient inner) : IPlatformClie
     public Task<UpstreamTokenResult> CreatePreAuthCodeAsync(string componentAppId, string componentAccessToken, CancellationToken cancellationToken) =>
         inner.CreatePreAuthCodeAsync(componentAppId, componentAccessToken, cancellationToken);
 
+    /// <summary>When set, the next api_query_auth throws it (once) instead of asking WeChat: a failure nobody foresaw.</summary>
+    public Exception? QueryAuthFailure
+    {
+        get => Volatile.Read(ref _queryAuthFailure);
+        set => Volatile.Write(ref _queryAuthFailure, value);
+    }
+
+    private Exception? _queryAuthFailure;
+
     public Task<AuthorizerTokenResult> QueryAuthAsync(string componentAppId, string componentAccessToken, string authorizationCode, CancellationToken cancellationToken) =>
-        inner.QueryAuthAsync(componentAppId, componentAccessToken, authorizationCode, cancellationToken);
+        Interlocked.Exchange(ref _queryAuthFailure, null) is { } failure
+            ? Task.FromException<AuthorizerTokenResult>(failure)
+            : inner.QueryAuthAsync(componentAppId, componentAccessToken, authorizationCode, cancellationToken);
 
     /// <summary>When set, api_authorizer_token answers this token (the one already held) without asking WeChat.</summary>
     public (string Value, DateTimeOffset ExpiresAt, TimeProvider Clock)? SameToken { get; set; }

@@ -44,12 +44,14 @@ public sealed class PlatformScaleFaultTests(ITestOutputHelper output)
         await Parallel.ForEachAsync(apps, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (app, _) =>
         {
             var push = await cluster.Sim.Push.AuthorizePushAsync(PlatformCluster.ComponentAppId, app);
+            var deliveries = new List<string> { $"{push.StatusCode} {push.Body} {push.Error}".Trim() };
             for (var attempt = 0; attempt < 5 && !push.Acknowledged; attempt++)
             {
                 push = await cluster.Sim.Push.RedeliverAsync(push);
+                deliveries.Add($"{push.StatusCode} {push.Body} {push.Error}".Trim());
             }
 
-            Assert.True(push.Acknowledged, $"{app}: {push.StatusCode} {push.Body}");
+            Assert.True(push.Acknowledged, $"{app}: {push.StatusCode} {push.Body} (deliveries: {string.Join(" | ", deliveries)})");
         });
         var seeded = stopwatch.Elapsed;
 

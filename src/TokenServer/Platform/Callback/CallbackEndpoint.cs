@@ -16,7 +16,8 @@ namespace TokenCenter.Server.Platform.Callback;
 /// appid check (403), inner XML (400), nonce not seen before (the signature lowercased first; a message seen and
 /// handled is answered <c>success</c> and not handled again, one still being handled 503). Then the event is
 /// handled and <c>success</c> returned only once it took effect: an authorization whose code could not be redeemed
-/// yet, or a store failure, answers 503 and forgets the nonce, so WeChat's redelivery of the same message is handled.
+/// yet, or a store failure, answers 503 and forgets the nonce, so WeChat's redelivery of the same message is handled;
+/// any other failure forgets the nonce too (and answers 500).
 /// </summary>
 internal sealed class CallbackEndpoint(
     ComponentCatalog components,
@@ -122,6 +123,13 @@ internal sealed class CallbackEndpoint(
             // Not "success", so WeChat delivers the same message again: it must then not be refused as a replay.
             await ForgetAsync(componentAppId, nonce, signature).ConfigureAwait(false);
             return Refuse(componentAppId, StatusCodes.Status503ServiceUnavailable, ex.Message);
+        }
+        catch
+        {
+            // Any other failure (a bug, an unexpected answer) did not take effect either: the nonce is forgotten so that
+            // WeChat's redelivery is handled, not answered "being handled" until the nonce expires (the code unredeemed).
+            await ForgetAsync(componentAppId, nonce, signature).ConfigureAwait(false);
+            throw;
         }
 
         try
