@@ -91,7 +91,15 @@ public sealed class LeaseTests(ITestOutputHelper output)
     [Fact]
     public async Task When_the_lock_holder_dies_mid_fetch_a_survivor_takes_over_within_one_lease_and_serves_a_token()
     {
-        await using var cluster = await ReplicaCluster.StartAsync(2, grant: "Classic", configure: Configure);
+        // A 6 s lease (not the class's 2 s): the survivor then holds the lock through its own 0.9 s fetch even when a
+        // loaded machine runs its lease extension a second or more late (a 2 s lease lapsed so once in 45 suite runs,
+        // at load 11, and the survivor rightly gave up: "lapsed (during fetch); nothing was written").
+        await using var cluster = await ReplicaCluster.StartAsync(2, grant: "Classic", configure: s =>
+        {
+            Configure(s);
+            s["TokenCenter:Refresh:LockLease"] = "00:00:06";
+            s["TokenCenter:Refresh:LockWait"] = "00:00:15";
+        });
         var stale = await cluster.GetTokenAsync(0);
         cluster.Sim.Sim.Faults.Latency = TimeSpan.FromMilliseconds(900);
         var lockKey = $"{cluster.Prefix}:lock:{{{ReplicaCluster.SlotKey}}}";
@@ -109,7 +117,7 @@ public sealed class LeaseTests(ITestOutputHelper output)
         var tookOver = died.Elapsed;
         await stopping;
         cluster.Sim.Sim.Faults.Latency = TimeSpan.Zero;
-        output.WriteLine($"replica 1 answered {tookOver.TotalMilliseconds:0} ms after replica 0 died (lease 2,000 ms, WeChat latency 900 ms)");
+        output.WriteLine($"replica 1 answered {tookOver.TotalMilliseconds:0} ms after replica 0 died (lease 6,000 ms, WeChat latency 900 ms)");
 
         Assert.NotEqual(stale.Value, b.Value);
         Assert.Equal(b.Value, await cluster.StoredValueAsync());
