@@ -2,6 +2,9 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using TokenCenter.Protocol;
+using TokenCenter.Server.Engine;
+using TokenCenter.Server.Platform;
+using TokenCenter.Server.Platform.Upstream;
 using TokenCenter.Server.Platform.Storage;
 using TokenCenter.V1;
 using TokenServer.Platform.Tests.Support;
@@ -104,6 +107,36 @@ public sealed class EndToEndTests
             return status.Keys.Any(k => k.Key.Kind == TokenKind.ComponentAccessToken && k.HasValidToken);
         }, "the component token");
         Assert.Equal(1, host.Sim.Sim.Calls(PlatformFixture.ComponentAppId, WeChatSim.ComponentTokenEndpoint));
+    }
+
+    [Fact]
+    public async Task A_ticket_arriving_while_a_refresh_waits_does_not_replace_the_valid_token_another_replica_stored_meanwhile()
+    {
+        await using var host = await PlatformFixture.StartAsync(decorate: s => s.Decorate<IPlatformClient>(c => new PushHoldingPlatformClient(c)), captureLogs: true);
+        var client = (PushHoldingPlatformClient)host.Services.GetRequiredService<IPlatformClient>();
+        var key = ComponentTokenSource.KeyOf(PlatformFixture.ComponentAppId);
+        var engine = host.Services.GetRequiredService<TokenEngine>();
+
+        // The startup refresh found no ticket and its api_start_push_ticket is slow: it stays in flight.
+        await client.PushHeld.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.True((await host.Sim.Push.PushTicketAsync(PlatformFixture.ComponentAppId)).Acknowledged); // the ticket's refresh joins it
+
+        // Meanwhile another replica obtained a token with that ticket and stored it; this replica adopts it.
+        var store = host.Services.GetRequiredService<ITokenStore>();
+        var now = host.Clock.GetUtcNow();
+        var other = new StoredToken("component-token-of-another-replica", now + TimeSpan.FromHours(2), now, await store.NextVersionAsync(key, CancellationToken.None));
+        Assert.True(await store.TryWriteAsync(key, other, CancellationToken.None));
+        await Eventually.TrueAsync(() => Task.FromResult(engine.Held(key)?.Value == other.Value), "the stored token adopted");
+
+        // The refresh in flight fails (it read no ticket); the ticket's second attempt must keep the valid token.
+        client.Release();
+        await Eventually.TrueAsync(
+            () => Task.FromResult(host.Server.Logs.AllText.Contains("after the ticket arrived", StringComparison.Ordinal)),
+            "the ticket's refresh ended");
+        Assert.Contains($"after the ticket arrived: fingerprint {TokenFingerprint.Of(other.Value)} (attempt 2)", host.Server.Logs.AllText, StringComparison.Ordinal);
+        Assert.Equal(0, client.ComponentTokenCalls);
+        Assert.Equal(0, host.Sim.Sim.Calls(PlatformFixture.ComponentAppId, WeChatSim.ComponentTokenEndpoint));
+        Assert.Equal(other.Value, (await host.GetTokenAsync(ComponentKey)).Value);
     }
 
     [Fact]

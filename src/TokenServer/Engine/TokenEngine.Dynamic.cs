@@ -99,7 +99,7 @@ public sealed partial class TokenEngine
     /// <summary>Reads the stored token of a slot into L1 (a dynamic slot just created).</summary>
     internal Task LoadSlotAsync(TokenSlotKey key, CancellationToken cancellationToken) => AdoptFromStoreAsync(Slot(key), cancellationToken);
 
-    /// <summary>Refreshes <paramref name="key"/> now, ignoring the backoff of earlier failures (e.g. a new ticket arrived).</summary>
+    /// <summary>Refreshes <paramref name="key"/> now, ignoring the backoff of earlier failures (e.g. a JS-SDK ticket after a forced access token).</summary>
     internal Task<SlotState> RefreshNowAsync(TokenSlotKey key)
     {
         var slot = Slot(key);
@@ -109,6 +109,28 @@ public sealed partial class TokenEngine
         }
 
         return RefreshAsync(slot);
+    }
+
+    /// <summary>
+    /// Obtains a token for <paramref name="key"/>, found without a valid one (the component token waiting for its
+    /// ticket), now, ignoring the backoff of earlier failures: the token held is answered when it is valid by now,
+    /// else the refresh in flight is joined or one starts. Unlike <see cref="RefreshNowAsync"/> it never replaces a
+    /// valid token: its baseline is the invalid token (or none), so a valid token another replica stored in the
+    /// meantime is adopted under the lock instead of asking WeChat for another.
+    /// </summary>
+    internal Task<SlotState> ObtainNowAsync(TokenSlotKey key)
+    {
+        var slot = Slot(key);
+        lock (slot.Gate)
+        {
+            if (slot.State is { } held && held.Token.IsValidAt(_time.GetUtcNow()))
+            {
+                return Task.FromResult(held);
+            }
+
+            slot.RetryNotBefore = null;
+            return StartOrJoin(slot, slot.EverHeld ? RefreshTrigger.Proactive : RefreshTrigger.Startup, null, out _);
+        }
     }
 
     /// <summary>The held token of <paramref name="key"/> (valid or not), or null.</summary>

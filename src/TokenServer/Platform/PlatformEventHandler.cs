@@ -76,19 +76,26 @@ internal sealed class PlatformEventHandler(
         var held = engine.Held(key);
         if (held is null || !held.IsValidAt(time.GetUtcNow()))
         {
-            // The token was waiting for this ticket: refresh now (failures are recorded on the slot). A refresh
-            // already in flight may have read the store before the ticket arrived: then run one more.
+            // The token was waiting for this ticket: obtain it now (failures are recorded on the slot). A refresh
+            // already in flight may have read the store before the ticket arrived: then run one more. Never a
+            // refresh of a valid token: another replica may have obtained one with this ticket meanwhile.
             _ = Task.Run(async () =>
             {
-                for (var attempt = 0; attempt < 2; attempt++)
+                for (var attempt = 1; ; attempt++)
                 {
                     try
                     {
-                        await engine.RefreshNowAsync(key).ConfigureAwait(false);
+                        var state = await engine.ObtainNowAsync(key).ConfigureAwait(false);
+                        PlatformLog.TicketTokenObtained(logger, component.ComponentAppId, TokenFingerprint.Of(state.Token.Value), attempt);
                         return;
                     }
                     catch (Exception ex) when (ex is UpstreamUnavailableException or TokenUnavailableException or OperationCanceledException)
                     {
+                        if (attempt == 2)
+                        {
+                            PlatformLog.TicketTokenFailed(logger, component.ComponentAppId, ex.Message);
+                            return;
+                        }
                     }
                 }
             }, CancellationToken.None);

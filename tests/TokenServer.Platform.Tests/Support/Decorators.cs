@@ -6,20 +6,6 @@ using TokenCenter.Server.Upstream;
 
 namespace TokenServer.Platform.Tests.Support;
 
-internal static class Decorators
-{
-    /// <summary>Replaces the last registration of <typeparamref name="T"/> with <paramref name="wrap"/> of it.</summary>
-    public static void Decorate<T>(this IServiceCollection services, Func<T, T> wrap)
-        where T : class
-    {
-        var inner = services.Last(d => d.ServiceType == typeof(T));
-        services.Remove(inner);
-        services.AddSingleton(sp => wrap((T)(inner.ImplementationInstance
-            ?? inner.ImplementationFactory?.Invoke(sp)
-            ?? ActivatorUtilities.CreateInstance(sp, inner.ImplementationType!))));
-    }
-}
-
 /// <summary>
 /// The real platform client, with a gate: while <see cref="Hold"/> is set, an api_authorizer_token answer (WeChat has
 /// already answered, and rotated the refresh token) is held back until the gate opens, as a slow network would.

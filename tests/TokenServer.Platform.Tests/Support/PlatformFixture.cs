@@ -73,13 +73,15 @@ internal sealed class PlatformFixture : IAsyncDisposable
     /// <param name="withApp">Also configure a direct app (<see cref="AppId"/>), e.g. for its JS-SDK tickets.</param>
     /// <param name="simulator">Changes the simulator's options (e.g. rotating refresh tokens).</param>
     /// <param name="decorate">Runs after AddTokenServer (wrap a registered service).</param>
+    /// <param name="captureLogs">Keep the server's log lines (<see cref="TestServerHost.Logs"/>).</param>
     /// <param name="settings">More configuration keys.</param>
     public static async Task<PlatformFixture> StartAsync(
         string? previousKey = null,
         bool withApp = false,
         Action<SimulatorOptions>? simulator = null,
         Action<IServiceCollection>? decorate = null,
-        IReadOnlyDictionary<string, string?>? settings = null)
+        IReadOnlyDictionary<string, string?>? settings = null,
+        bool captureLogs = false)
     {
         var clock = new ManualClock(DateTimeOffset.UtcNow);
         var options = new SimulatorOptions();
@@ -115,7 +117,12 @@ internal sealed class PlatformFixture : IAsyncDisposable
             configuration[key] = value;
         }
 
-        var server = await TestServerHost.StartAsync(configuration, o => { o.Clock = clock; o.Services = decorate; });
+        var server = await TestServerHost.StartAsync(configuration, o =>
+        {
+            o.Clock = clock;
+            o.Services = decorate;
+            o.CaptureLogs = captureLogs;
+        });
         var host = new PlatformFixture(server, sim, clock);
         sim.Sim.SetComponentCallback(ComponentAppId, host.CallbackUrl);
         return host;

@@ -53,4 +53,10 @@ internal static partial class PlatformLog
 
     [LoggerMessage(EventId = 4017, Level = LogLevel.Warning, Message = "The authorization of {Key} was redeemed but could not be stored ({Reason}); it is kept in memory and written again")]
     public static partial void AuthorizationPending(ILogger logger, TokenSlotKey key, string reason);
+
+    [LoggerMessage(EventId = 4019, Level = LogLevel.Information, Message = "Component token of {ComponentAppId} after the ticket arrived: fingerprint {Fingerprint} (attempt {Attempt})")]
+    public static partial void TicketTokenObtained(ILogger logger, string componentAppId, string fingerprint, int attempt);
+
+    [LoggerMessage(EventId = 4020, Level = LogLevel.Warning, Message = "Component token of {ComponentAppId} not obtained after the ticket arrived: {Reason}; the scheduler retries")]
+    public static partial void TicketTokenFailed(ILogger logger, string componentAppId, string reason);
 }
